@@ -1,0 +1,121 @@
+/**
+ * `eyemulator eval --preds F.jsonl --task translation|summarization|completion [--json]
+ *  [--train-targets F] [--lang java|c_sharp] [--crystal-k K]`
+ *
+ * Scores one system's predictions with every METHOD.md §7 metric (src/eval/). Each JSONL line is
+ * `{"id", "input", "prediction", "reference"}` (prediction and reference required strings; id and
+ * input optional); blank lines are skipped; a malformed line fails with `file:line`.
+ * `--train-targets`: training-set targets for CrystalBLEU's trivially shared n-grams — a .jsonl
+ * file (field `reference`, `target` or `content`, first present) or plain text, one per line.
+ */
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { CommandModule } from 'yargs';
+import { z } from 'zod';
+import { evaluate, headline, TASKS, type EvalExample, type EvalResult, type Task } from '../../eval/index.ts';
+import { InputError } from '../../util/errors.ts';
+
+const Line = z.object({
+  id: z.union([z.string(), z.number()]).optional(),
+  input: z.string().optional(),
+  prediction: z.string(),
+  reference: z.string(),
+});
+
+export async function readPredictions(file: string): Promise<EvalExample[]> {
+  if (!existsSync(file)) throw new InputError('file not found', { file });
+  const out: EvalExample[] = [];
+  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let lineNo = 0;
+  for await (const raw of rl) {
+    lineNo++;
+    if (raw.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (err) {
+      throw new InputError(`not valid JSON (${(err as Error).message})`, { file, line: lineNo });
+    }
+    const parsed = Line.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'line';
+      throw new InputError(`${where}: ${issue.message} (expected {"id","input","prediction","reference"} with string prediction and reference)`, { file, line: lineNo });
+    }
+    out.push({ prediction: parsed.data.prediction, reference: parsed.data.reference, input: parsed.data.input });
+  }
+  return out;
+}
+
+export function readTrainTargets(file: string): string[] {
+  if (!existsSync(file)) throw new InputError('file not found', { file });
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  if (!file.endsWith('.jsonl')) return lines.filter((l) => l.trim() !== '');
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    if (l.trim() === '') return;
+    let obj: Record<string, unknown>;
+    try {
+      obj = JSON.parse(l) as Record<string, unknown>;
+    } catch (err) {
+      throw new InputError(`not valid JSON (${(err as Error).message})`, { file, line: i + 1 });
+    }
+    const field = ['reference', 'target', 'content'].find((f) => typeof obj?.[f] === 'string');
+    if (!field) throw new InputError('no string field "reference", "target" or "content"', { file, line: i + 1 });
+    out.push(obj[field] as string);
+  });
+  return out;
+}
+
+function fmt(v: number | null): string {
+  return v === null ? '—' : v.toFixed(2);
+}
+
+export function formatTable(r: EvalResult): string {
+  const rows: Array<[string, string]> = [
+    ['n', String(r.n)],
+    ['Exact', fmt(r.exact)],
+    ['Contain', fmt(r.contain)],
+    ['H-Exact', fmt(r.hExact)],
+    [r.task === 'summarization' ? 'BLEU-4 (smoothed sentence, mean)' : 'BLEU-4 (corpus, CodeXGLUE)', fmt(r.bleu)],
+    ['CodeBLEU', fmt(r.codebleu)],
+    ['chrF++', fmt(r.chrf)],
+    ['CrystalBLEU', fmt(r.crystalbleu)],
+    ['METEOR (exact+stem, no synonyms)', fmt(r.meteor)],
+    ['ROUGE-L (β=1.2)', fmt(r.rougeL)],
+    ['CodeXGLUE accuracy', fmt(r.codexglueAccuracy)],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return [`task: ${r.task}`, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v.padStart(7)}`)].join('\n');
+}
+
+interface Args {
+  preds: string;
+  task: Task;
+  json?: boolean;
+  'train-targets'?: string;
+  lang?: 'java' | 'c_sharp';
+  'crystal-k'?: number;
+}
+
+const command: CommandModule<object, Args> = {
+  command: 'eval',
+  describe: 'score predictions (JSONL) with Exact/Contain, BLEU, CodeBLEU, chrF++, CrystalBLEU, METEOR, ROUGE-L',
+  builder: (y) =>
+    y
+      .option('preds', { type: 'string', demandOption: true, describe: 'JSONL: {"id","input","prediction","reference"} per line' })
+      .option('task', { choices: TASKS as Task[], demandOption: true, describe: 'which task the predictions are for' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of a table' })
+      .option('train-targets', { type: 'string', describe: 'training targets for CrystalBLEU (.jsonl or one per line)' })
+      .option('lang', { choices: ['java', 'c_sharp'] as const, describe: 'CodeBLEU language (default: c_sharp for translation, java for completion)' })
+      .option('crystal-k', { type: 'number', default: 500, describe: 'CrystalBLEU: how many most frequent n-grams to ignore' }),
+  handler: async (argv) => {
+    const examples = await readPredictions(argv.preds);
+    const trainTargets = argv['train-targets'] ? readTrainTargets(argv['train-targets']) : undefined;
+    const result = await evaluate(examples, argv.task, { trainTargets, lang: argv.lang, crystalK: argv['crystal-k'] });
+    if (argv.json) console.log(JSON.stringify(headline(result)));
+    else console.log(formatTable(result));
+  },
+};
+
+export default command;

@@ -1,0 +1,212 @@
+/**
+ * `evaluate`: every METHOD.md §7 metric for one system's outputs on one task, on a 0–100 scale,
+ * with what the paired bootstrap needs (per-example values or per-example corpus statistics).
+ *
+ * Per task (null = not meaningful for the task):
+ * | metric      | translation (Java→C#)          | completion (Java)             | summarization (→English)           |
+ * |-------------|--------------------------------|-------------------------------|------------------------------------|
+ * | exact etc.  | comments + whitespace removed  | same                          | whitespace removed only            |
+ * | bleu        | CodeXGLUE corpus BLEU-4        | same                          | CodeXGLUE smoothed sentence BLEU, mean |
+ * | codebleu    | CodeBLEU, C#                   | CodeBLEU, Java                | null                               |
+ * | chrf        | corpus chrF++ (sacreBLEU)      | same                          | same                               |
+ * | crystalbleu | corpus, needs trainTargets     | same                          | null                               |
+ * | meteor      | mean sentence METEOR           | same                          | same                               |
+ * | rougeL      | mean ROUGE-L (β = 1.2)         | same                          | same                               |
+ * CrystalBLEU is null when no training targets are given (its ignore set comes from them).
+ */
+import { codexglueAccuracy, exactScores } from './exact.ts';
+import { codexglueBleuFromStats, codexglueBleuStats, smoothedSentenceBleu } from './bleu.ts';
+import { codebleuFromStats, codebleuStats, type CodeBleuOptions, type CodeLang } from './codebleu.ts';
+import { chrfFromStats, chrfStats, sentenceChrf } from './chrf.ts';
+import { crystalBleuFromStats, crystalBleuStats, triviallySharedNgrams } from './crystalbleu.ts';
+import { meteor } from './meteor.ts';
+import { rougeL } from './rouge.ts';
+import { whitespaceTokens } from './tokenize.ts';
+import type { MetricSample } from './stats.ts';
+import { OptionError } from '../util/errors.ts';
+
+export * from './tokenize.ts';
+export * from './exact.ts';
+export * from './bleu.ts';
+export * from './codebleu.ts';
+export * from './chrf.ts';
+export * from './crystalbleu.ts';
+export * from './meteor.ts';
+export * from './rouge.ts';
+export * from './stats.ts';
+
+export type Task = 'translation' | 'summarization' | 'completion';
+export const TASKS: readonly Task[] = ['translation', 'summarization', 'completion'];
+
+export const METRICS = ['exact', 'contain', 'hExact', 'bleu', 'codebleu', 'chrf', 'crystalbleu', 'meteor', 'rougeL'] as const;
+export type MetricName = (typeof METRICS)[number];
+
+export interface EvalExample {
+  prediction: string;
+  reference: string;
+  input?: string;
+}
+
+export interface EvaluateOptions {
+  /** Target language for CodeBLEU (default: c_sharp for translation, java for completion). */
+  lang?: CodeLang;
+  /** Training-set targets from which CrystalBLEU's trivially shared n-grams are taken. */
+  trainTargets?: readonly string[];
+  /** CrystalBLEU's k (default 500). */
+  crystalK?: number;
+  /** ROUGE-L β (default 1.2). */
+  rougeBeta?: number;
+  codebleu?: CodeBleuOptions;
+}
+
+export interface EvalScores {
+  n: number;
+  exact: number;
+  contain: number;
+  hExact: number;
+  bleu: number | null;
+  codebleu: number | null;
+  chrf: number | null;
+  crystalbleu: number | null;
+  meteor: number | null;
+  rougeL: number | null;
+}
+
+export interface EvalResult extends EvalScores {
+  task: Task;
+  /** CodeXGLUE code-to-code evaluator "Acc" (stripped-line equality), 0–100. */
+  codexglueAccuracy: number;
+  /** Per-example values (0–100) of the per-example metrics, and sentence-level views of corpus ones. */
+  perExample: {
+    exact: number[];
+    contain: number[];
+    hExact: number[];
+    meteor: number[];
+    rougeL: number[];
+    /** sentence chrF++ per example (the corpus value is NOT their mean). */
+    chrf: number[];
+    /** smoothed sentence BLEU (CodeXGLUE variant) per example. */
+    sentenceBleu: number[];
+  };
+  /** CodeBLEU components (0–100) when computed. */
+  codebleuParts: { ngram: number; weightedNgram: number; syntax: number; dataflow: number | null } | null;
+  /** Bootstrap inputs per metric (null where the metric is null). */
+  samples: Record<MetricName, MetricSample | null>;
+}
+
+const meanSample = (values: number[]): MetricSample => ({ kind: 'mean', values });
+const avg = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
+
+function corpusSample(stats: number[][], score: (sum: number[]) => number): MetricSample {
+  return { kind: 'corpus', stats, score };
+}
+
+function sumStats(stats: number[][]): number[] {
+  const width = stats.length > 0 ? stats[0].length : 0;
+  const s = new Array<number>(width).fill(0);
+  for (const st of stats) for (let k = 0; k < width; k++) s[k] += st[k];
+  return s;
+}
+
+export async function evaluate(examples: readonly EvalExample[], task: Task, opts: EvaluateOptions = {}): Promise<EvalResult> {
+  if (!TASKS.includes(task)) throw new OptionError(`unknown task "${task}" (use ${TASKS.join(', ')})`);
+  const isCode = task !== 'summarization';
+  const preds = examples.map((e) => e.prediction);
+  const refs = examples.map((e) => e.reference);
+  const n = examples.length;
+
+  const ex = examples.map((e) => exactScores(e.prediction, e.reference, { stripComments: isCode }));
+  const exact = ex.map((e) => 100 * e.exact);
+  const contain = ex.map((e) => 100 * e.contain);
+  const hExact = ex.map((e) => 100 * e.hExact);
+  const meteorPer = examples.map((e) => meteor(e.prediction, e.reference));
+  const rougePer = examples.map((e) => rougeL(e.prediction, e.reference, { beta: opts.rougeBeta }));
+  const chrfPer = examples.map((e) => sentenceChrf(e.prediction, e.reference));
+  const sentBleu = examples.map((e) => smoothedSentenceBleu(e.prediction, e.reference));
+
+  const chrfSt = examples.map((e) => chrfStats(e.prediction, e.reference));
+  const chrfScore = (s: number[]) => chrfFromStats(s);
+
+  let bleuSample: MetricSample;
+  if (isCode) {
+    const st = examples.map((e) => codexglueBleuStats(whitespaceTokens(e.prediction), [whitespaceTokens(e.reference)]));
+    bleuSample = corpusSample(st, (s) => codexglueBleuFromStats(s).bleu);
+  } else {
+    bleuSample = meanSample(sentBleu);
+  }
+
+  let codebleuSample: MetricSample | null = null;
+  let codebleuParts: EvalResult['codebleuParts'] = null;
+  let codebleuValue: number | null = null;
+  if (isCode && n > 0) {
+    const lang: CodeLang = opts.lang ?? (task === 'translation' ? 'c_sharp' : 'java');
+    const st: number[][] = [];
+    for (const e of examples) st.push(await codebleuStats(e.prediction, e.reference, lang));
+    const cbOpts = opts.codebleu ?? {};
+    codebleuSample = corpusSample(st, (s) => codebleuFromStats(s, cbOpts).codebleu);
+    const full = codebleuFromStats(sumStats(st), cbOpts);
+    codebleuValue = full.codebleu;
+    codebleuParts = { ngram: full.ngram, weightedNgram: full.weightedNgram, syntax: full.syntax, dataflow: full.dataflow };
+  }
+
+  let crystalSample: MetricSample | null = null;
+  if (isCode && opts.trainTargets && opts.trainTargets.length > 0) {
+    const ignore = triviallySharedNgrams(opts.trainTargets, { k: opts.crystalK });
+    const st = examples.map((e) => crystalBleuStats(e.prediction, e.reference, ignore));
+    crystalSample = corpusSample(st, (s) => crystalBleuFromStats(s));
+  }
+
+  const all = Array.from({ length: n }, (_, i) => i);
+  const value = (s: MetricSample | null): number | null => {
+    if (s === null) return null;
+    if (n === 0) return 0;
+    if (s.kind === 'mean') return avg([...s.values]);
+    return s.score(sumStats(all.map((i) => [...s.stats[i]])));
+  };
+
+  const samples: Record<MetricName, MetricSample | null> = {
+    exact: meanSample(exact),
+    contain: meanSample(contain),
+    hExact: meanSample(hExact),
+    bleu: bleuSample,
+    codebleu: codebleuSample,
+    chrf: corpusSample(chrfSt, chrfScore),
+    crystalbleu: crystalSample,
+    meteor: meanSample(meteorPer),
+    rougeL: meanSample(rougePer),
+  };
+
+  return {
+    n,
+    task,
+    exact: avg(exact),
+    contain: avg(contain),
+    hExact: avg(hExact),
+    bleu: value(bleuSample),
+    codebleu: n === 0 ? (isCode ? 0 : null) : codebleuValue, // an empty corpus scores 0, like the others
+    chrf: value(samples.chrf),
+    crystalbleu: value(crystalSample),
+    meteor: avg(meteorPer),
+    rougeL: avg(rougePer),
+    codexglueAccuracy: codexglueAccuracy(preds, refs),
+    perExample: { exact, contain, hExact, meteor: meteorPer, rougeL: rougePer, chrf: chrfPer, sentenceBleu: sentBleu },
+    codebleuParts,
+    samples,
+  };
+}
+
+/** The headline scores only (the CLI's --json object). */
+export function headline(r: EvalScores): EvalScores {
+  return {
+    n: r.n,
+    exact: r.exact,
+    contain: r.contain,
+    hExact: r.hExact,
+    bleu: r.bleu,
+    codebleu: r.codebleu,
+    chrf: r.chrf,
+    crystalbleu: r.crystalbleu,
+    meteor: r.meteor,
+    rougeL: r.rougeL,
+  };
+}

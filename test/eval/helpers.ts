@@ -1,0 +1,17 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** ../shared/data (EYEMULATOR_DATA overrides), as shared/README.md asks. */
+export const dataDir = process.env.EYEMULATOR_DATA ?? join(repoRoot, '..', 'shared', 'data');
+export const sampleDir = join(dataDir, 'codexglue', 'evaluator-sample');
+export const hasSample = existsSync(join(sampleDir, 'predictions.txt'));
+export { repoRoot };
+
+/** Python `readlines()` of a file, minus the trailing empty piece after the final newline. */
+export function readLines(file: string): string[] {
+  const parts = readFileSync(file, 'utf8').split('\n');
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
