@@ -1,0 +1,111 @@
+// Module entry: the native surface is small on purpose — Model, Trainer, safetensors I/O, and
+// version/thread information. Everything else lives in TypeScript (src/native is its one loader).
+#include <napi.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "convert.h"
+#include "engine.h"
+#include "model_wrap.h"
+#include "safetensors.h"
+#include "trainer_wrap.h"
+
+namespace eyebind {
+
+namespace {
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("torch", TORCH_VERSION);
+  o.Set("cuda", torch::cuda::is_available());
+  o.Set("threads", at::get_num_threads());
+  o.Set("defaultThreads", eye::default_threads());
+  o.Set("parallelInfo", at::get_parallel_info());
+  return o;
+}
+
+Napi::Value ReadSafetensors(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsString()) eye::fail(eye::ErrorCode::Argument, "readSafetensors(path) needs a path");
+    eye::SafetensorsFile f(info[0].As<Napi::String>().Utf8Value());
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Object meta = Napi::Object::New(env);
+    for (auto& kv : f.metadata()) meta.Set(kv.first, kv.second);
+    Napi::Object tensors = Napi::Object::New(env);
+    for (auto& kv : f.entries()) {
+      Napi::Object t = tensor_to_js(env, f.view(kv.first));
+      t.Set("dtype", kv.second.dtype);
+      tensors.Set(kv.first, t);
+    }
+    out.Set("metadata", meta);
+    out.Set("tensors", tensors);
+    return out;
+  });
+}
+
+// writeSafetensors(path, {name: {data: TypedArray, shape: number[], dtype?: "F32"|"BF16"|…}}, metadata?)
+Napi::Value WriteSafetensors(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject())
+      eye::fail(eye::ErrorCode::Argument, "writeSafetensors(path, tensors, metadata?) needs a path and a tensors object");
+    std::string path = info[0].As<Napi::String>().Utf8Value();
+    Napi::Object ts = info[1].As<Napi::Object>();
+    std::vector<std::pair<std::string, torch::Tensor>> list;
+    Napi::Array names = ts.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); ++i) {
+      std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+      Napi::Value v = ts.Get(name);
+      if (!v.IsObject()) eye::fail(eye::ErrorCode::Argument, "tensor \"" + name + "\" must be {data, shape, dtype?}");
+      Napi::Object t = v.As<Napi::Object>();
+      Napi::Value sh = t.Get("shape");
+      if (!sh.IsArray()) eye::fail(eye::ErrorCode::Argument, "tensor \"" + name + "\".shape must be an array");
+      std::vector<int64_t> shape;
+      Napi::Array sa = sh.As<Napi::Array>();
+      for (uint32_t k = 0; k < sa.Length(); ++k) shape.push_back(sa.Get(k).As<Napi::Number>().Int64Value());
+      torch::Tensor x = view_typed_array(t.Get("data"), shape, "tensor \"" + name + "\".data");
+      Napi::Value dt = t.Get("dtype");
+      if (dt.IsString())
+        x = x.to(eye::dtype_from_safetensors(dt.As<Napi::String>().Utf8Value(), "tensor \"" + name + "\""));
+      list.emplace_back(name, x);
+    }
+    std::map<std::string, std::string> meta;
+    if (info.Length() > 2 && info[2].IsObject()) {
+      Napi::Object m = info[2].As<Napi::Object>();
+      Napi::Array keys = m.GetPropertyNames();
+      for (uint32_t i = 0; i < keys.Length(); ++i) {
+        std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+        meta[k] = m.Get(k).ToString().Utf8Value();
+      }
+    }
+    eye::write_safetensors(path, list, meta);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsNumber()) eye::fail(eye::ErrorCode::Argument, "setThreads(n) needs a number");
+    eye::use_threads(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Model", ModelWrap::Init(env));
+  exports.Set("Trainer", TrainerWrap::Init(env));
+  exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("readSafetensors", Napi::Function::New(env, ReadSafetensors));
+  exports.Set("writeSafetensors", Napi::Function::New(env, WriteSafetensors));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  return exports;
+}
+
+}  // namespace eyebind
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return eyebind::Init(env, exports); }
+
+NODE_API_MODULE(eyemulator, InitAddon)

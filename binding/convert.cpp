@@ -1,0 +1,161 @@
+#include "convert.h"
+
+#include <c10/util/Exception.h>
+
+namespace eyebind {
+
+ErrorInfo describe_current_exception() {
+  try {
+    throw;
+  } catch (const eye::EngineError& e) {
+    return {e.what(), eye::error_code_name(e.code)};
+  } catch (const c10::Error& e) {
+    return {std::string("libtorch: ") + e.what_without_backtrace(), "EYEMULATOR_TORCH"};
+  } catch (const std::bad_alloc&) {
+    return {"out of memory", "EYEMULATOR_OOM"};
+  } catch (const std::exception& e) {
+    return {e.what(), "EYEMULATOR_ENGINE"};
+  } catch (...) {
+    return {"unknown native error", "EYEMULATOR_ENGINE"};
+  }
+}
+
+Napi::Error make_error(Napi::Env env, const ErrorInfo& e) {
+  Napi::Error err = Napi::Error::New(env, e.message);
+  err.Set("code", Napi::String::New(env, e.code));
+  return err;
+}
+
+namespace {
+
+[[noreturn]] void bad_arg(const std::string& msg) { eye::fail(eye::ErrorCode::Argument, msg); }
+
+torch::ScalarType typed_array_dtype(napi_typedarray_type t, const std::string& field) {
+  switch (t) {
+    case napi_float32_array: return torch::kFloat32;
+    case napi_float64_array: return torch::kFloat64;
+    case napi_int32_array: return torch::kInt32;
+    case napi_uint8_array: return torch::kUInt8;
+    case napi_int8_array: return torch::kInt8;
+    case napi_int16_array: return torch::kInt16;
+    case napi_bigint64_array: return torch::kInt64;
+    default: bad_arg(field + ": unsupported TypedArray type (use Float32Array, Float64Array, Int32Array, Uint8Array or BigInt64Array)");
+  }
+}
+
+}  // namespace
+
+torch::Tensor view_typed_array(const Napi::Value& v, const std::vector<int64_t>& shape, const std::string& field) {
+  if (!v.IsTypedArray()) bad_arg(field + " must be a TypedArray");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  int64_t numel = 1;
+  for (int64_t d : shape) {
+    if (d < 0) bad_arg(field + ": negative dimension");
+    numel *= d;
+  }
+  // from_blob never checks sizes: a wrong length would be memory corruption, so check here.
+  if (static_cast<int64_t>(ta.ElementLength()) != numel)
+    bad_arg(field + " has " + std::to_string(ta.ElementLength()) + " elements but the shape needs " + std::to_string(numel));
+  auto dtype = typed_array_dtype(ta.TypedArrayType(), field);
+  uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  return torch::from_blob(base, shape, torch::TensorOptions().dtype(dtype));
+}
+
+Napi::Object tensor_to_js(Napi::Env env, const torch::Tensor& t0) {
+  torch::Tensor t = t0.detach().to(torch::kCPU).contiguous();
+  if (t.scalar_type() == torch::kBFloat16 || t.scalar_type() == torch::kFloat16) t = t.to(torch::kFloat32);
+  if (t.scalar_type() == torch::kBool) t = t.to(torch::kUInt8);
+  const size_t n = static_cast<size_t>(t.numel());
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Value data;
+  auto copy = [&](auto arr, size_t bytes) {
+    if (bytes) std::memcpy(arr.Data(), t.data_ptr(), bytes);
+    data = arr;
+  };
+  switch (t.scalar_type()) {
+    case torch::kFloat32: copy(Napi::Float32Array::New(env, n), n * 4); break;
+    case torch::kFloat64: copy(Napi::Float64Array::New(env, n), n * 8); break;
+    case torch::kInt32: copy(Napi::Int32Array::New(env, n), n * 4); break;
+    case torch::kInt64: copy(Napi::BigInt64Array::New(env, n), n * 8); break;
+    case torch::kUInt8: copy(Napi::Uint8Array::New(env, n), n); break;
+    case torch::kInt8: copy(Napi::Int8Array::New(env, n), n); break;
+    case torch::kInt16: copy(Napi::Int16Array::New(env, n), n * 2); break;
+    default: bad_arg(std::string("cannot return dtype ") + c10::toString(t.scalar_type()));
+  }
+  Napi::Array shape = Napi::Array::New(env, t.dim());
+  for (int64_t i = 0; i < t.dim(); ++i) shape.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(t.size(i))));
+  out.Set("data", data);
+  out.Set("shape", shape);
+  return out;
+}
+
+JsBatch read_batch(const Napi::Value& v, const std::string& field) {
+  if (!v.IsObject()) bad_arg(field + " must be an object {inputIds, labels, weights?, attentionMask?, pathMask?, batchSize, seqLen}");
+  Napi::Object o = v.As<Napi::Object>();
+  auto dim = [&](const char* k) -> int64_t {
+    Napi::Value x = o.Get(k);
+    if (!x.IsNumber()) bad_arg(field + "." + k + " must be a number");
+    double d = x.As<Napi::Number>().DoubleValue();
+    if (d < 1 || d != static_cast<double>(static_cast<int64_t>(d))) bad_arg(field + "." + k + " must be a positive integer");
+    return static_cast<int64_t>(d);
+  };
+  const std::vector<int64_t> shape{dim("batchSize"), dim("seqLen")};
+  JsBatch b;
+  auto opt = [&](const char* k, torch::Tensor& dst, std::initializer_list<torch::ScalarType> ok) {
+    Napi::Value x = o.Get(k);
+    if (x.IsUndefined() || x.IsNull()) return;
+    dst = view_typed_array(x, shape, field + "." + k);
+    for (auto t : ok)
+      if (dst.scalar_type() == t) return;
+    bad_arg(field + "." + k + " has the wrong TypedArray type");
+  };
+  opt("inputIds", b.input_ids, {torch::kInt32, torch::kInt64});
+  opt("labels", b.labels, {torch::kInt32, torch::kInt64});
+  opt("weights", b.weights, {torch::kFloat32, torch::kFloat64});
+  opt("attentionMask", b.attention_mask, {torch::kInt32, torch::kUInt8, torch::kInt8, torch::kInt64});
+  opt("pathMask", b.path_mask, {torch::kUInt8, torch::kInt8, torch::kInt32});
+  if (!b.input_ids.defined()) bad_arg(field + ".inputIds is required");
+  if (!b.labels.defined()) bad_arg(field + ".labels is required");
+  return b;
+}
+
+eye::Batch to_engine_batch(const JsBatch& j) {
+  eye::Batch b;
+  b.input_ids = j.input_ids.to(torch::kInt64);
+  b.labels = j.labels.to(torch::kInt64);
+  if (j.weights.defined()) b.weights = j.weights.to(torch::kFloat32);
+  if (j.attention_mask.defined()) b.attention_mask = j.attention_mask.to(torch::kInt64);
+  if (j.path_mask.defined()) b.path_mask = j.path_mask.to(torch::kBool);
+  return b;
+}
+
+PromiseWorker::PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+void PromiseWorker::keep(const Napi::Value& v) { keep_.emplace_back(Napi::Persistent(v)); }
+
+void PromiseWorker::Execute() {
+  try {
+    Run();
+  } catch (...) {
+    err_ = describe_current_exception();
+    SetError(err_.message);
+  }
+}
+
+void PromiseWorker::OnOK() {
+  Napi::HandleScope scope(Env());
+  try {
+    deferred_.Resolve(Result(Env()));
+  } catch (const Napi::Error& e) {
+    deferred_.Reject(e.Value());
+  } catch (...) {
+    deferred_.Reject(make_error(Env(), describe_current_exception()).Value());
+  }
+}
+
+void PromiseWorker::OnError(const Napi::Error& e) {
+  Napi::HandleScope scope(Env());
+  deferred_.Reject(make_error(Env(), err_.code.empty() ? ErrorInfo{e.Message(), "EYEMULATOR_ENGINE"} : err_).Value());
+}
+
+}  // namespace eyebind

@@ -1,0 +1,300 @@
+#include "model_wrap.h"
+
+#include "checkpoint.h"
+#include "convert.h"
+#include "inspect.h"
+
+namespace eyebind {
+
+namespace {
+
+Napi::FunctionReference* g_ctor = nullptr;
+
+Napi::Object opts_of(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() > i && info[i].IsObject()) return info[i].As<Napi::Object>();
+  return Napi::Object::New(info.Env());
+}
+
+std::string str_opt(const Napi::Object& o, const char* k, const std::string& def) {
+  Napi::Value v = o.Get(k);
+  if (v.IsUndefined() || v.IsNull()) return def;
+  if (!v.IsString()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + k + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::string str_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || !info[i].IsString()) eye::fail(eye::ErrorCode::Argument, std::string(what) + " must be a string");
+  return info[i].As<Napi::String>().Utf8Value();
+}
+
+// Locks the model and refuses disposed/empty ones.
+std::unique_lock<std::mutex> lock_live(eye::ModelHandle& h) {
+  std::unique_lock<std::mutex> lk(h.mu);
+  if (h.disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
+  if (!h.model) eye::fail(eye::ErrorCode::State, "the model holds no weights yet (call load or init first)");
+  return lk;
+}
+
+Napi::Object model_info(Napi::Env env, eye::ModelHandle& h) {
+  const auto& c = h.model->config;
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("architecture", c.architecture);
+  o.Set("modelType", c.model_type);
+  o.Set("dtype", eye::dtype_name(h.dtype));
+  o.Set("vocabSize", static_cast<double>(c.vocab_size));
+  o.Set("hiddenSize", static_cast<double>(c.hidden_size));
+  o.Set("layers", static_cast<double>(c.num_hidden_layers));
+  o.Set("heads", static_cast<double>(c.num_attention_heads));
+  o.Set("kvHeads", static_cast<double>(c.num_key_value_heads));
+  o.Set("headDim", static_cast<double>(c.head_dim));
+  o.Set("tieWordEmbeddings", c.tie_word_embeddings);
+  double total = 0;
+  Napi::Array tensors = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (auto& kv : h.model->named_parameters(true)) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("name", kv.key());
+    Napi::Array shape = Napi::Array::New(env);
+    for (int64_t d = 0; d < kv.value().dim(); ++d) shape.Set(static_cast<uint32_t>(d), static_cast<double>(kv.value().size(d)));
+    t.Set("shape", shape);
+    t.Set("numel", static_cast<double>(kv.value().numel()));
+    t.Set("trainable", kv.value().requires_grad());
+    total += static_cast<double>(kv.value().numel());
+    tensors.Set(i++, t);
+  }
+  o.Set("parameters", total);
+  o.Set("tensors", tensors);
+  return o;
+}
+
+class LoadWorker : public PromiseWorker {
+ public:
+  LoadWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, torch::ScalarType dtype, int threads,
+             bool init, uint64_t seed)
+      : PromiseWorker(env), h_(std::move(h)), dir_(std::move(dir)), dtype_(dtype), threads_(threads), init_(init), seed_(seed) {}
+  void Run() override {
+    eye::use_threads(threads_);
+    torch::NoGradGuard ng;
+    eye::CausalLM m = init_ ? eye::init_model(dir_, dtype_, seed_) : eye::load_model(dir_, dtype_, &report_);
+    std::lock_guard<std::mutex> lk(h_->mu);
+    if (h_->disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
+    h_->model = m;
+    h_->dtype = dtype_;
+  }
+  Napi::Value Result(Napi::Env env) override {
+    std::lock_guard<std::mutex> lk(h_->mu);
+    Napi::Object o = model_info(env, *h_);
+    Napi::Array unused = Napi::Array::New(env, report_.unused.size());
+    for (size_t i = 0; i < report_.unused.size(); ++i) unused.Set(static_cast<uint32_t>(i), report_.unused[i]);
+    o.Set("unusedTensors", unused);
+    Napi::Array files = Napi::Array::New(env, report_.files.size());
+    for (size_t i = 0; i < report_.files.size(); ++i) files.Set(static_cast<uint32_t>(i), report_.files[i]);
+    o.Set("files", files);
+    o.Set("sourceDtype", report_.source_dtype);
+    return o;
+  }
+
+ private:
+  std::shared_ptr<eye::ModelHandle> h_;
+  std::string dir_;
+  torch::ScalarType dtype_;
+  int threads_;
+  bool init_;
+  uint64_t seed_;
+  eye::LoadReport report_;
+};
+
+class SaveWorker : public PromiseWorker {
+ public:
+  SaveWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, std::string dtype)
+      : PromiseWorker(env), h_(std::move(h)), dir_(std::move(dir)), dtype_(std::move(dtype)) {}
+  void Run() override {
+    auto lk = lock_live(*h_);
+    eye::save_model(h_->model, dir_, dtype_.empty() ? h_->dtype : eye::parse_dtype(dtype_));
+  }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  std::shared_ptr<eye::ModelHandle> h_;
+  std::string dir_, dtype_;
+};
+
+class ForwardWorker : public PromiseWorker {
+ public:
+  ForwardWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, JsBatch b, eye::InspectOptions o, int threads)
+      : PromiseWorker(env), h_(std::move(h)), b_(std::move(b)), o_(std::move(o)), threads_(threads) {}
+  void Run() override {
+    eye::use_threads(threads_);
+    auto lk = lock_live(*h_);
+    r_ = eye::inspect_forward(h_->model, to_engine_batch(b_), o_);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("loss", r_.loss);
+    o.Set("tokens", static_cast<double>(r_.tokens));
+    o.Set("logits", tensor_to_js(env, r_.logits));
+    o.Set("tokenCe", tensor_to_js(env, r_.token_ce));
+    if (o_.grads) {
+      Napi::Object g = Napi::Object::New(env);
+      for (auto& kv : r_.grads) g.Set(kv.first, tensor_to_js(env, kv.second));
+      o.Set("grads", g);
+    }
+    if (!o_.attention_layers.empty()) {
+      Napi::Object a = Napi::Object::New(env);
+      for (auto& kv : r_.attention) a.Set(std::to_string(kv.first), tensor_to_js(env, kv.second));
+      o.Set("attention", a);
+    }
+    return o;
+  }
+
+ private:
+  std::shared_ptr<eye::ModelHandle> h_;
+  JsBatch b_;
+  eye::InspectOptions o_;
+  int threads_;
+  eye::InspectResult r_;
+};
+
+}  // namespace
+
+int threads_option(const Napi::Object& o) {
+  Napi::Value v = o.Get("threads");
+  if (v.IsUndefined() || v.IsNull()) return 0;
+  if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 0)
+    eye::fail(eye::ErrorCode::Argument, "option threads must be a non-negative integer");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+Napi::Function ModelWrap::Init(Napi::Env env) {
+  Napi::Function f = DefineClass(env, "Model",
+                                 {InstanceMethod("load", &ModelWrap::Load), InstanceMethod("init", &ModelWrap::InitWeights),
+                                  InstanceMethod("save", &ModelWrap::Save), InstanceMethod("forward", &ModelWrap::Forward),
+                                  InstanceMethod("info", &ModelWrap::Info),
+                                  InstanceMethod("getParameter", &ModelWrap::GetParameter),
+                                  InstanceMethod("setParameter", &ModelWrap::SetParameter),
+                                  InstanceMethod("dispose", &ModelWrap::Dispose),
+                                  InstanceAccessor("disposed", &ModelWrap::IsDisposed, nullptr)});
+  g_ctor = new Napi::FunctionReference(Napi::Persistent(f));
+  return f;
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info), h_(std::make_shared<eye::ModelHandle>()) {}
+
+ModelWrap* ModelWrap::Unwrap(const Napi::Value& v) {
+  if (!v.IsObject() || !g_ctor || !v.As<Napi::Object>().InstanceOf(g_ctor->Value()))
+    eye::fail(eye::ErrorCode::Argument, "expected a native Model");
+  return Napi::ObjectWrap<ModelWrap>::Unwrap(v.As<Napi::Object>());
+}
+
+Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::string dir = str_arg(info, 0, "load(dir)");
+    Napi::Object o = opts_of(info, 1);
+    auto* w = new LoadWorker(info.Env(), h_, dir, eye::parse_dtype(str_opt(o, "dtype", "float32")), threads_option(o), false, 0);
+    w->keep(info.This());
+    w->Queue();
+    return w->promise();
+  });
+}
+
+Napi::Value ModelWrap::InitWeights(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::string cfg = str_arg(info, 0, "init(configPath)");
+    Napi::Object o = opts_of(info, 1);
+    Napi::Value s = o.Get("seed");
+    if (!s.IsNumber()) eye::fail(eye::ErrorCode::Argument, "init needs an integer option seed");
+    double seed = s.As<Napi::Number>().DoubleValue();
+    if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed)))
+      eye::fail(eye::ErrorCode::Argument, "option seed must be a non-negative integer");
+    auto* w = new LoadWorker(info.Env(), h_, cfg, eye::parse_dtype(str_opt(o, "dtype", "float32")), threads_option(o), true,
+                             static_cast<uint64_t>(seed));
+    w->keep(info.This());
+    w->Queue();
+    return w->promise();
+  });
+}
+
+Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::string dir = str_arg(info, 0, "save(dir)");
+    Napi::Object o = opts_of(info, 1);
+    std::string dt = str_opt(o, "dtype", "");
+    if (!dt.empty()) eye::parse_dtype(dt);  // validate now, on the JS thread
+    auto* w = new SaveWorker(info.Env(), h_, dir, dt);
+    w->keep(info.This());
+    w->Queue();
+    return w->promise();
+  });
+}
+
+Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 1) eye::fail(eye::ErrorCode::Argument, "forward(batch, options?) needs a batch");
+    JsBatch b = read_batch(info[0], "batch");
+    Napi::Object o = opts_of(info, 1);
+    eye::InspectOptions io;
+    io.grads = o.Get("grads").ToBoolean().Value();
+    io.normalize_by_weights = o.Get("normalizeByWeights").ToBoolean().Value();
+    Napi::Value layers = o.Get("attentionLayers");
+    if (layers.IsArray()) {
+      Napi::Array a = layers.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) {
+        Napi::Value x = a.Get(i);
+        if (!x.IsNumber()) eye::fail(eye::ErrorCode::Argument, "attentionLayers must hold layer numbers");
+        io.attention_layers.push_back(x.As<Napi::Number>().Int64Value());
+      }
+    } else if (!layers.IsUndefined() && !layers.IsNull()) {
+      eye::fail(eye::ErrorCode::Argument, "attentionLayers must be an array of layer numbers");
+    }
+    auto* w = new ForwardWorker(info.Env(), h_, b, io, threads_option(o));
+    w->keep(info.This());
+    w->keep(info[0]);  // the batch's TypedArrays are read off-thread without copying
+    w->Queue();
+    return w->promise();
+  });
+}
+
+Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    auto lk = lock_live(*h_);
+    return model_info(info.Env(), *h_);
+  });
+}
+
+Napi::Value ModelWrap::GetParameter(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::string name = str_arg(info, 0, "getParameter(name)");
+    auto lk = lock_live(*h_);
+    auto* p = h_->model->named_parameters(true).find(name);
+    if (!p) eye::fail(eye::ErrorCode::Argument, "no parameter named \"" + name + "\"");
+    return tensor_to_js(info.Env(), *p);
+  });
+}
+
+Napi::Value ModelWrap::SetParameter(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::string name = str_arg(info, 0, "setParameter(name, data)");
+    if (info.Length() < 2) eye::fail(eye::ErrorCode::Argument, "setParameter(name, data) needs data");
+    auto lk = lock_live(*h_);
+    auto* p = h_->model->named_parameters(true).find(name);
+    if (!p) eye::fail(eye::ErrorCode::Argument, "no parameter named \"" + name + "\"");
+    torch::Tensor src = view_typed_array(info[1], p->sizes().vec(), "setParameter data for " + name);
+    if (!src.is_floating_point()) eye::fail(eye::ErrorCode::Argument, "setParameter data must be Float32Array or Float64Array");
+    torch::NoGradGuard ng;
+    p->copy_(src);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    std::lock_guard<std::mutex> lk(h_->mu);  // waits for a running call to finish
+    h_->disposed = true;
+    h_->model = eye::CausalLM(nullptr);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value ModelWrap::IsDisposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), h_->disposed); }
+
+}  // namespace eyebind

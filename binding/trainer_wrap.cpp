@@ -1,0 +1,128 @@
+#include "trainer_wrap.h"
+
+#include "convert.h"
+#include "model_wrap.h"
+
+namespace eyebind {
+
+namespace {
+
+double num_opt(const Napi::Object& o, const char* k, double def) {
+  Napi::Value v = o.Get(k);
+  if (v.IsUndefined() || v.IsNull()) return def;
+  if (!v.IsNumber()) eye::fail(eye::ErrorCode::Argument, std::string("trainer option ") + k + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) eye::fail(eye::ErrorCode::Argument, std::string("trainer option ") + k + " must be finite");
+  return d;
+}
+
+class StepWorker : public PromiseWorker {
+ public:
+  StepWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::shared_ptr<eye::Trainer> t, std::vector<JsBatch> b,
+             int threads)
+      : PromiseWorker(env), h_(std::move(h)), t_(std::move(t)), b_(std::move(b)), threads_(threads) {}
+  void Run() override {
+    eye::use_threads(threads_);
+    std::lock_guard<std::mutex> lk(h_->mu);
+    if (h_->disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
+    if (!t_) eye::fail(eye::ErrorCode::State, "the trainer was disposed");
+    std::vector<eye::Batch> bs;
+    for (auto& b : b_) bs.push_back(to_engine_batch(b));
+    r_ = t_->step(bs);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("loss", r_.loss);
+    o.Set("gradNorm", r_.grad_norm);
+    o.Set("lr", r_.lr);
+    o.Set("tokens", static_cast<double>(r_.tokens));
+    o.Set("step", static_cast<double>(r_.step));
+    return o;
+  }
+
+ private:
+  std::shared_ptr<eye::ModelHandle> h_;
+  std::shared_ptr<eye::Trainer> t_;
+  std::vector<JsBatch> b_;
+  int threads_;
+  eye::StepResult r_;
+};
+
+}  // namespace
+
+Napi::Function TrainerWrap::Init(Napi::Env env) {
+  return DefineClass(env, "Trainer",
+                     {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("learningRate", &TrainerWrap::LearningRate),
+                      InstanceAccessor("steps", &TrainerWrap::Steps, nullptr),
+                      InstanceMethod("dispose", &TrainerWrap::Dispose)});
+}
+
+TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
+  guard(info.Env(), [&]() {
+    if (info.Length() < 1) eye::fail(eye::ErrorCode::Argument, "new Trainer(model, options) needs a model");
+    ModelWrap* mw = ModelWrap::Unwrap(info[0]);
+    h_ = mw->handle();
+    Napi::Object o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(info.Env());
+    eye::TrainerOptions t;
+    t.adamw.beta1 = num_opt(o, "beta1", 0.9);
+    t.adamw.beta2 = num_opt(o, "beta2", 0.999);
+    t.adamw.eps = num_opt(o, "eps", 1e-8);
+    t.adamw.weight_decay = num_opt(o, "weightDecay", 0.0);
+    t.schedule.lr = num_opt(o, "lr", 3e-4);
+    t.schedule.warmup_steps = static_cast<int64_t>(num_opt(o, "warmupSteps", 0));
+    t.schedule.total_steps = static_cast<int64_t>(num_opt(o, "totalSteps", 0));
+    t.schedule.min_lr_ratio = num_opt(o, "minLrRatio", 0.0);
+    Napi::Value sk = o.Get("schedule");
+    if (sk.IsString()) t.schedule.kind = sk.As<Napi::String>().Utf8Value();
+    if (t.schedule.kind != "constant" && t.schedule.kind != "linear" && t.schedule.kind != "cosine")
+      eye::fail(eye::ErrorCode::Argument, "trainer option schedule must be constant, linear or cosine");
+    if (t.schedule.lr <= 0) eye::fail(eye::ErrorCode::Argument, "trainer option lr must be positive");
+    if (t.schedule.warmup_steps < 0 || t.schedule.total_steps < 0)
+      eye::fail(eye::ErrorCode::Argument, "warmupSteps and totalSteps must be non-negative");
+    t.max_grad_norm = num_opt(o, "maxGradNorm", 1.0);
+    t.normalize_by_weights = o.Get("normalizeByWeights").ToBoolean().Value();
+    t.bf16_autocast = o.Get("bf16Autocast").ToBoolean().Value();
+    threads_ = threads_option(o);
+    std::lock_guard<std::mutex> lk(h_->mu);
+    if (h_->disposed || !h_->model) eye::fail(eye::ErrorCode::State, "the model is disposed or holds no weights");
+    trainer_ = std::make_shared<eye::Trainer>(h_->model, t);
+  });
+}
+
+Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 1) eye::fail(eye::ErrorCode::Argument, "step(batch | batch[]) needs a batch");
+    std::vector<JsBatch> bs;
+    if (info[0].IsArray()) {
+      Napi::Array a = info[0].As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) bs.push_back(read_batch(a.Get(i), "batch[" + std::to_string(i) + "]"));
+    } else {
+      bs.push_back(read_batch(info[0], "batch"));
+    }
+    auto* w = new StepWorker(info.Env(), h_, trainer_, std::move(bs), threads_);
+    w->keep(info.This());
+    w->keep(info[0]);
+    w->Queue();
+    return w->promise();
+  });
+}
+
+Napi::Value TrainerWrap::Steps(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), trainer_ ? static_cast<double>(trainer_->steps()) : 0);
+}
+
+Napi::Value TrainerWrap::LearningRate(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (!trainer_) eye::fail(eye::ErrorCode::State, "the trainer was disposed");
+    double step = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : trainer_->steps();
+    return Napi::Number::New(info.Env(), trainer_->options().schedule.at(static_cast<int64_t>(step)));
+  });
+}
+
+Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lk(h_->mu);
+  trainer_.reset();
+  return info.Env().Undefined();
+}
+
+}  // namespace eyebind

@@ -1,0 +1,28 @@
+// JS class `Trainer`: AdamW + schedule over a native Model. step() runs one optimizer step (over
+// one or several micro-batches) in an AsyncWorker and resolves {loss, gradNorm, lr, tokens, step}.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "engine.h"
+
+namespace eyebind {
+
+class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit TrainerWrap(const Napi::CallbackInfo& info);
+
+ private:
+  Napi::Value Step(const Napi::CallbackInfo& info);
+  Napi::Value Steps(const Napi::CallbackInfo& info);
+  Napi::Value LearningRate(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+
+  std::shared_ptr<eye::ModelHandle> h_;
+  std::shared_ptr<eye::Trainer> trainer_;
+  int threads_ = 0;
+};
+
+}  // namespace eyebind

@@ -1,0 +1,33 @@
+// AdamW (Loshchilov & Hutter): Adam moments plus decoupled weight decay p ← p − lr·wd·p, the same
+// update as torch.optim.AdamW. Written out (not torch::optim) so its state is plain named tensors
+// that the trainer can checkpoint and restore bit-exactly.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace eye {
+
+struct AdamWOptions {
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+};
+
+class AdamW {
+ public:
+  // `decay[i]` says whether params[i] gets weight decay (HF: not biases and norm weights).
+  AdamW(std::vector<torch::Tensor> params, std::vector<bool> decay, AdamWOptions opts);
+  void step(double lr);
+  int64_t steps() const { return t_; }
+  std::vector<torch::Tensor>& exp_avg() { return m_; }
+  std::vector<torch::Tensor>& exp_avg_sq() { return v_; }
+  void set_steps(int64_t t) { t_ = t; }
+
+ private:
+  std::vector<torch::Tensor> params_, m_, v_;
+  std::vector<bool> decay_;
+  AdamWOptions o_;
+  int64_t t_ = 0;
+};
+
+}  // namespace eye

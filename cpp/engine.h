@@ -1,0 +1,26 @@
+// The engine object the binding holds: a model plus its lock, dtype and thread setting.
+// Every native call on a model takes the lock, so overlapping async calls never race.
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "checkpoint.h"
+#include "llama.h"
+#include "trainer.h"
+
+namespace eye {
+
+struct ModelHandle {
+  CausalLM model{nullptr};
+  torch::ScalarType dtype = torch::kFloat32;
+  std::mutex mu;
+  bool disposed = false;
+};
+
+// Threads for libtorch's intra-op pool on the calling thread (OpenMP settings are per OS thread,
+// so each worker thread sets it before work). 0 = the machine's cores.
+void use_threads(int threads);
+int default_threads();
+
+}  // namespace eye

@@ -1,0 +1,39 @@
+#include "inspect.h"
+
+#include "errors.h"
+#include "loss.h"
+
+namespace eye {
+
+InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOptions& o) {
+  validate_batch(b, model->config.vocab_size);
+  for (int64_t l : o.attention_layers)
+    if (l < 0 || l >= model->config.num_hidden_layers)
+      fail(ErrorCode::Argument, "attention layer " + std::to_string(l) + " does not exist (model has " +
+                                    std::to_string(model->config.num_hidden_layers) + " layers)");
+  model->eval();
+  torch::GradMode::set_enabled(o.grads);
+  AttentionCapture cap;
+  cap.layers = o.attention_layers;
+  InspectResult r;
+  for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+  torch::Tensor logits = model->forward(b.input_ids, b.attention_mask, o.attention_layers.empty() ? nullptr : &cap);
+  LossOutput lo = weighted_ce(logits, b, o.normalize_by_weights);
+  if (o.grads) {
+    lo.loss.backward();
+    for (auto& kv : model->named_parameters(true))
+      if (kv.value().grad().defined()) r.grads.emplace_back(kv.key(), kv.value().grad().detach().clone());
+    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+  }
+  torch::GradMode::set_enabled(false);
+  const auto out_t = logits.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  r.logits = logits.detach().to(out_t).contiguous();
+  r.token_ce = lo.token_ce.to(out_t).contiguous();
+  r.loss = lo.loss.item<double>();
+  r.tokens = lo.active;
+  for (size_t i = 0; i < cap.layers.size(); ++i)
+    r.attention.emplace_back(cap.layers[i], cap.probs[i].detach().to(out_t).contiguous());
+  return r;
+}
+
+}  // namespace eye

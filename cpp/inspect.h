@@ -1,0 +1,30 @@
+// A single forward (+ optional backward) pass that returns everything a researcher audits on a
+// batch: logits, per-token CE, the weighted loss, per-parameter gradients, attention probabilities.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "batch.h"
+#include "llama.h"
+
+namespace eye {
+
+struct InspectOptions {
+  bool grads = false;
+  std::vector<int64_t> attention_layers;  // empty = no capture
+  bool normalize_by_weights = false;
+};
+
+struct InspectResult {
+  torch::Tensor logits;    // [B,T,V] float32 (float64 for float64 models)
+  torch::Tensor token_ce;  // [B,T-1]
+  double loss = 0;
+  int64_t tokens = 0;
+  std::vector<std::pair<std::string, torch::Tensor>> grads;  // HF name → gradient
+  std::vector<std::pair<int64_t, torch::Tensor>> attention;  // layer → [B,H,T,T]
+};
+
+InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOptions& o);
+
+}  // namespace eye

@@ -1,0 +1,213 @@
+#include "llama.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/version.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace eye {
+
+namespace F = torch::nn::functional;
+
+bool AttentionCapture::wants(int64_t layer) const {
+  return std::find(layers.begin(), layers.end(), layer) != layers.end();
+}
+
+RMSNormImpl::RMSNormImpl(int64_t dim, double eps_) : eps(eps_) {
+  weight = register_parameter("weight", torch::ones({dim}));
+}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  // As HF: normalise in float32 for half types (the variance underflows in bf16), in the model's
+  // dtype otherwise (float64 models stay float64, which the finite-difference tests rely on).
+  const bool half = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kFloat16;
+  torch::Tensor h = half ? x.to(torch::kFloat32) : x;
+  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return weight * (half ? h.to(x.scalar_type()) : h);
+}
+
+RotaryEmbedding::RotaryEmbedding(const ModelConfig& c) {
+  const int64_t d = c.head_dim;
+  auto idx = torch::arange(0, d, 2, torch::kInt64).to(torch::kFloat64) / static_cast<double>(d);
+  torch::Tensor inv = 1.0 / torch::pow(torch::full({}, c.rope_theta, torch::kFloat64), idx);
+  const auto& rs = c.rope_scaling;
+  if (rs.type == "linear") {
+    inv = inv / rs.factor;  // same as dividing positions by factor (HF LinearScaling)
+  } else if (rs.type == "llama3") {
+    // Llama 3.1 frequency-dependent scaling (HF _compute_llama3_parameters).
+    const double low_wavelen = rs.original_max_position_embeddings / rs.low_freq_factor;
+    const double high_wavelen = rs.original_max_position_embeddings / rs.high_freq_factor;
+    torch::Tensor wavelen = 2 * M_PI / inv;
+    torch::Tensor scaled = torch::where(wavelen > low_wavelen, inv / rs.factor, inv);
+    torch::Tensor smooth = (rs.original_max_position_embeddings / wavelen - rs.low_freq_factor) /
+                           (rs.high_freq_factor - rs.low_freq_factor);
+    torch::Tensor smoothed = (1 - smooth) * scaled / rs.factor + smooth * scaled;
+    torch::Tensor medium = (wavelen >= high_wavelen) & (wavelen <= low_wavelen);
+    inv = torch::where(medium, smoothed, scaled);
+  }
+  inv_freq = inv;
+}
+
+std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::operator()(const torch::Tensor& positions,
+                                                                     torch::ScalarType dtype) const {
+  // HF computes the angles in float32; a float64 model keeps float64 so gradients check exactly.
+  const auto calc = dtype == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  torch::Tensor inv = inv_freq.to(positions.device(), calc);
+  torch::Tensor freqs = positions.to(calc).unsqueeze(-1) * inv;  // [B,T,D/2]
+  torch::Tensor emb = torch::cat({freqs, freqs}, -1).unsqueeze(1);  // [B,1,T,D]
+  return {emb.cos().to(dtype), emb.sin().to(dtype)};
+}
+
+namespace {
+
+torch::Tensor rotate_half(const torch::Tensor& x) {
+  const int64_t h = x.size(-1) / 2;
+  return torch::cat({-x.narrow(-1, h, h), x.narrow(-1, 0, h)}, -1);
+}
+
+}  // namespace
+
+AttentionImpl::AttentionImpl(const ModelConfig& c)
+    : n_heads(c.num_attention_heads), n_kv_heads(c.num_key_value_heads), head_dim(c.head_dim) {
+  const bool qkv_bias = c.attention_bias || c.qkv_bias;
+  q_proj = register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, n_heads * head_dim).bias(qkv_bias)));
+  k_proj = register_module("k_proj", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, n_kv_heads * head_dim).bias(qkv_bias)));
+  v_proj = register_module("v_proj", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, n_kv_heads * head_dim).bias(qkv_bias)));
+  o_proj = register_module("o_proj", torch::nn::Linear(torch::nn::LinearOptions(n_heads * head_dim, c.hidden_size).bias(c.attention_bias)));
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                                     const torch::Tensor& mask, torch::Tensor* probs_out) {
+  const int64_t B = x.size(0), T = x.size(1);
+  torch::Tensor q = q_proj(x).view({B, T, n_heads, head_dim}).transpose(1, 2);      // [B,H,T,D]
+  torch::Tensor k = k_proj(x).view({B, T, n_kv_heads, head_dim}).transpose(1, 2);   // [B,KV,T,D]
+  torch::Tensor v = v_proj(x).view({B, T, n_kv_heads, head_dim}).transpose(1, 2);
+  q = q * cos + rotate_half(q) * sin;
+  k = k * cos + rotate_half(k) * sin;
+  const int64_t rep = n_heads / n_kv_heads;
+  torch::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
+  if (!probs_out) {
+    if (rep > 1) {
+      k = k.repeat_interleave(rep, 1);
+      v = v.repeat_interleave(rep, 1);
+    }
+    out = at::scaled_dot_product_attention(q, k, v, mask);
+  }
+#endif
+  if (!out.defined()) {
+    // Grouped-query attention without copying K/V: query head h uses kv head h / rep (HF repeat_kv
+    // order), so the rep query heads of one kv head stack into one [rep*T, D] matrix per kv head.
+    torch::Tensor qg = q.reshape({B, n_kv_heads, rep * T, head_dim});
+    torch::Tensor scores = torch::matmul(qg, k.transpose(-2, -1)).view({B, n_heads, T, T});
+    scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim))) + mask;
+    // Softmax in float32 for half types (as HF), then back.
+    const bool half = scores.scalar_type() == torch::kBFloat16 || scores.scalar_type() == torch::kFloat16;
+    torch::Tensor probs = half ? torch::softmax(scores, -1, torch::kFloat32).to(scores.scalar_type())
+                               : torch::softmax(scores, -1);
+    if (probs_out) *probs_out = probs;
+    out = torch::matmul(probs.view({B, n_kv_heads, rep * T, T}), v).view({B, n_heads, T, head_dim});
+  }
+  return o_proj(out.transpose(1, 2).reshape({B, T, n_heads * head_dim}));
+}
+
+MLPImpl::MLPImpl(const ModelConfig& c) {
+  auto lin = [&](int64_t i, int64_t o) { return torch::nn::Linear(torch::nn::LinearOptions(i, o).bias(c.mlp_bias)); };
+  gate_proj = register_module("gate_proj", lin(c.hidden_size, c.intermediate_size));
+  up_proj = register_module("up_proj", lin(c.hidden_size, c.intermediate_size));
+  down_proj = register_module("down_proj", lin(c.intermediate_size, c.hidden_size));
+}
+
+torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
+  return down_proj(F::silu(gate_proj(x)) * up_proj(x));
+}
+
+DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
+  self_attn = register_module("self_attn", Attention(c));
+  mlp = register_module("mlp", MLP(c));
+  input_layernorm = register_module("input_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const torch::Tensor& cos, const torch::Tensor& sin,
+                                        const torch::Tensor& mask, torch::Tensor* probs_out) {
+  torch::Tensor x = h + self_attn->forward(input_layernorm(h), cos, sin, mask, probs_out);
+  return x + mlp->forward(post_attention_layernorm(x));
+}
+
+DecoderImpl::DecoderImpl(const ModelConfig& c) {
+  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c));
+  norm = register_module("norm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+}
+
+CausalLMImpl::CausalLMImpl(const ModelConfig& c) : config(c), rope(c) {
+  model = register_module("model", Decoder(c));
+  if (!c.tie_word_embeddings)
+    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, c.vocab_size).bias(false)));
+}
+
+torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                   AttentionCapture* capture) {
+  const int64_t B = input_ids.size(0), T = input_ids.size(1);
+  torch::Tensor h = model->embed_tokens(input_ids);
+  const auto dtype = h.scalar_type();
+  // Positions count real tokens only, so left-padded prompts get the same positions as unpadded ones.
+  torch::Tensor positions = attention_mask.defined()
+                                ? (attention_mask.to(torch::kInt64).cumsum(-1) - 1).clamp_min(0)
+                                : torch::arange(T, torch::kInt64).unsqueeze(0).expand({B, T});
+  auto [cos, sin] = rope(positions, dtype);
+  // Additive mask [B,1,T,T]: causal, plus padded keys. The lowest finite value (not -inf) keeps
+  // rows of padding queries finite; they carry no loss.
+  const double lowest = dtype == torch::kFloat64 ? std::numeric_limits<double>::lowest()
+                        : dtype == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::lowest())
+                                                   : -1e30;
+  torch::Tensor blocked = torch::ones({T, T}, torch::kBool).triu(1).view({1, 1, T, T});
+  if (attention_mask.defined()) blocked = blocked | (attention_mask == 0).view({B, 1, 1, T});
+  torch::Tensor mask = torch::zeros(blocked.sizes(), h.options()).masked_fill(blocked, lowest);
+  if (capture) capture->probs.clear();
+  const int64_t L = static_cast<int64_t>(model->layers->size());
+  for (int64_t i = 0; i < L; ++i) {
+    torch::Tensor probs;
+    const bool want = capture && capture->wants(i);
+    h = model->layers->ptr<DecoderLayerImpl>(i)->forward(h, cos, sin, mask, want ? &probs : nullptr);
+    if (want) capture->probs.push_back(probs);
+  }
+  return model->norm(h);
+}
+
+torch::Tensor CausalLMImpl::logits_from_hidden(const torch::Tensor& h) {
+  return lm_head ? lm_head(h) : torch::matmul(h, model->embed_tokens->weight.t());
+}
+
+torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
+                                    AttentionCapture* capture) {
+  return logits_from_hidden(hidden(input_ids, attention_mask, capture));
+}
+
+void CausalLMImpl::init_weights(uint64_t seed) {
+  torch::NoGradGuard ng;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const double std = config.initializer_range;
+  for (auto& kv : named_parameters(/*recurse=*/true)) {
+    const std::string& name = kv.key();
+    torch::Tensor p = kv.value();
+    if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
+      p.zero_();
+    } else if (name.find("norm") != std::string::npos) {
+      p.fill_(1.0);
+    } else {
+      // Draw in float32 on CPU from the seeded generator, whatever the model dtype, so that the same
+      // seed gives the same initial weights in float32 and float64 models.
+      torch::Tensor w = torch::empty(p.sizes(), torch::kFloat32);
+      w.normal_(0.0, std, gen);
+      if (name == "model.embed_tokens.weight" && config.pad_token_id >= 0 && config.pad_token_id < p.size(0))
+        w[config.pad_token_id].zero_();
+      p.copy_(w);
+    }
+  }
+}
+
+}  // namespace eye

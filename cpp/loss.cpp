@@ -1,0 +1,70 @@
+#include "loss.h"
+
+#include "errors.h"
+
+namespace eye {
+
+void validate_batch(const Batch& b, int64_t vocab) {
+  auto need2d = [](const torch::Tensor& t, const char* field) {
+    if (t.dim() != 2) fail(ErrorCode::Batch, std::string("batch.") + field + " must be [batch, seq]");
+  };
+  if (!b.input_ids.defined()) fail(ErrorCode::Batch, "batch.input_ids is required");
+  need2d(b.input_ids, "input_ids");
+  const auto sz = b.input_ids.sizes();
+  if (sz[1] < 2) fail(ErrorCode::Batch, "batch.input_ids needs at least 2 positions per row (shifted loss)");
+  auto same = [&](const torch::Tensor& t, const char* field) {
+    if (t.defined() && t.sizes() != sz)
+      fail(ErrorCode::Batch, std::string("batch.") + field + " must have the shape of input_ids");
+  };
+  same(b.labels, "labels");
+  same(b.weights, "weights");
+  same(b.attention_mask, "attention_mask");
+  same(b.path_mask, "path_mask");
+  if (!b.labels.defined()) fail(ErrorCode::Batch, "batch.labels is required");
+  if (b.input_ids.numel() > 0) {
+    const int64_t lo = b.input_ids.min().item<int64_t>(), hi = b.input_ids.max().item<int64_t>();
+    if (lo < 0 || hi >= vocab)
+      fail(ErrorCode::Batch, "batch.input_ids holds id " + std::to_string(lo < 0 ? lo : hi) + " outside the vocabulary [0, " +
+                                 std::to_string(vocab) + ")");
+    torch::Tensor bad = (b.labels != -100) & ((b.labels < 0) | (b.labels >= vocab));
+    if (bad.any().item<bool>())
+      fail(ErrorCode::Batch, "batch.labels holds an id outside the vocabulary (use -100 for no loss)");
+  }
+  if (b.weights.defined()) {
+    if (!torch::isfinite(b.weights).all().item<bool>()) fail(ErrorCode::Batch, "batch.weights holds NaN or infinity");
+    if ((b.weights < 0).any().item<bool>()) fail(ErrorCode::Batch, "batch.weights holds a negative weight");
+  }
+}
+
+std::pair<int64_t, double> loss_positions(const Batch& b) {
+  torch::Tensor active = b.labels.narrow(1, 1, b.labels.size(1) - 1) != -100;
+  const int64_t n = active.sum().item<int64_t>();
+  double ws = static_cast<double>(n);
+  if (b.weights.defined())
+    ws = (b.weights.narrow(1, 1, b.weights.size(1) - 1).to(torch::kFloat64) * active).sum().item<double>();
+  return {n, ws};
+}
+
+LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normalize_by_weights, double denominator) {
+  const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
+  // CE in float32 at least: bf16 log-softmax over a large vocabulary loses too much.
+  torch::Tensor lg = logits.narrow(1, 0, T - 1);
+  if (lg.scalar_type() != torch::kFloat64) lg = lg.to(torch::kFloat32);
+  torch::Tensor target = b.labels.narrow(1, 1, T - 1).reshape({-1});
+  torch::Tensor ce = torch::nn::functional::cross_entropy(
+      lg.reshape({-1, V}), target,
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone).ignore_index(-100));
+  torch::Tensor active = (target != -100).to(ce.scalar_type());
+  torch::Tensor w = active;
+  if (b.weights.defined()) w = b.weights.narrow(1, 1, T - 1).reshape({-1}).to(ce.scalar_type()) * active;
+  LossOutput out;
+  out.active = static_cast<int64_t>(active.sum().item<double>());
+  out.weight_sum = w.sum().item<double>();
+  double denom = denominator > 0 ? denominator : (normalize_by_weights ? out.weight_sum : static_cast<double>(out.active));
+  if (denom <= 0) denom = 1;  // a batch with no loss position contributes a zero loss, not NaN
+  out.loss = (ce * w).sum() / denom;
+  out.token_ce = ce.detach().view({B, T - 1});
+  return out;
+}
+
+}  // namespace eye

@@ -1,0 +1,230 @@
+#include "safetensors.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "errors.h"
+
+namespace eye {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < s.size(); ++i) o << (i ? "," : "") << s[i];
+  o << "]";
+  return o.str();
+}
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) {
+  fail(ErrorCode::Safetensors, path + ": " + what);
+}
+
+}  // namespace
+
+size_t dtype_size(const std::string& d) {
+  if (d == "F64" || d == "I64" || d == "U64") return 8;
+  if (d == "F32" || d == "I32" || d == "U32") return 4;
+  if (d == "F16" || d == "BF16" || d == "I16" || d == "U16") return 2;
+  if (d == "I8" || d == "U8" || d == "BOOL") return 1;
+  return 0;
+}
+
+torch::ScalarType dtype_from_safetensors(const std::string& d, const std::string& context) {
+  if (d == "F32") return torch::kFloat32;
+  if (d == "F16") return torch::kFloat16;
+  if (d == "BF16") return torch::kBFloat16;
+  if (d == "F64") return torch::kFloat64;
+  if (d == "I64") return torch::kInt64;
+  if (d == "I32") return torch::kInt32;
+  if (d == "I16") return torch::kInt16;
+  if (d == "I8") return torch::kInt8;
+  if (d == "U8") return torch::kUInt8;
+  if (d == "BOOL") return torch::kBool;
+  fail(ErrorCode::Safetensors, context + ": unknown dtype \"" + d +
+                                   "\" (supported: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)");
+}
+
+std::string dtype_to_safetensors(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat32: return "F32";
+    case torch::kFloat16: return "F16";
+    case torch::kBFloat16: return "BF16";
+    case torch::kFloat64: return "F64";
+    case torch::kInt64: return "I64";
+    case torch::kInt32: return "I32";
+    case torch::kInt16: return "I16";
+    case torch::kInt8: return "I8";
+    case torch::kUInt8: return "U8";
+    case torch::kBool: return "BOOL";
+    default: fail(ErrorCode::Argument, std::string("cannot store dtype ") + c10::toString(t) + " in safetensors");
+  }
+}
+
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) bad(path, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int e = errno;
+    ::close(fd);
+    bad(path, std::string("cannot stat: ") + std::strerror(e));
+  }
+  size_ = static_cast<size_t>(st.st_size);
+  if (size_ < 8) {
+    ::close(fd);
+    bad(path, "truncated file: " + std::to_string(size_) + " bytes, shorter than the 8-byte header length");
+  }
+  void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) bad(path, std::string("mmap failed: ") + std::strerror(errno));
+  size_t sz = size_;
+  mapping_ = std::shared_ptr<void>(p, [sz](void* q) { ::munmap(q, sz); });
+  const auto* bytes = static_cast<const uint8_t*>(p);
+
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
+  if (n > size_ - 8)
+    bad(path, "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size_) +
+                  " bytes): the file is truncated or not safetensors");
+  json header;
+  try {
+    header = json::parse(bytes + 8, bytes + 8 + n);
+  } catch (const std::exception& e) {
+    bad(path, std::string("header is not valid JSON: ") + e.what());
+  }
+  if (!header.is_object()) bad(path, "header is not a JSON object");
+  data_ = bytes + 8 + n;
+  data_size_ = size_ - 8 - n;
+
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& name = it.key();
+    if (name == "__metadata__") {
+      if (!it->is_object()) bad(path, "__metadata__ is not an object");
+      for (auto m = it->begin(); m != it->end(); ++m)
+        metadata_[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
+      continue;
+    }
+    const json& e = *it;
+    const std::string ctx = path + ": tensor \"" + name + "\"";
+    if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
+      fail(ErrorCode::Safetensors, ctx + ": entry needs dtype, shape and data_offsets");
+    TensorEntry t;
+    t.name = name;
+    if (!e["dtype"].is_string()) fail(ErrorCode::Safetensors, ctx + ": dtype is not a string");
+    t.dtype = e["dtype"].get<std::string>();
+    dtype_from_safetensors(t.dtype, ctx);  // throws on an unknown dtype
+    if (!e["shape"].is_array()) fail(ErrorCode::Safetensors, ctx + ": shape is not an array");
+    uint64_t numel = 1;
+    for (const auto& d : e["shape"]) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 0)
+        fail(ErrorCode::Safetensors, ctx + ": shape holds a non-integer or negative dimension");
+      int64_t v = d.get<int64_t>();
+      t.shape.push_back(v);
+      if (v != 0 && numel > (UINT64_MAX / static_cast<uint64_t>(v)))
+        fail(ErrorCode::Safetensors, ctx + ": shape overflows");
+      numel *= static_cast<uint64_t>(v);
+    }
+    const auto& off = e["data_offsets"];
+    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
+      fail(ErrorCode::Safetensors, ctx + ": data_offsets must be two non-negative integers");
+    t.begin = off[0].get<uint64_t>();
+    t.end = off[1].get<uint64_t>();
+    if (t.begin > t.end) fail(ErrorCode::Safetensors, ctx + ": data_offsets begin > end");
+    if (t.end > data_size_)
+      fail(ErrorCode::Safetensors, ctx + ": data range [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
+                                       ") lies past the end of the data section (" + std::to_string(data_size_) +
+                                       " bytes): the file is truncated");
+    const uint64_t need = numel * dtype_size(t.dtype);
+    if (t.end - t.begin != need)
+      fail(ErrorCode::Safetensors, ctx + ": shape " + shape_str(t.shape) + " of " + t.dtype + " needs " +
+                                       std::to_string(need) + " bytes but data_offsets span " +
+                                       std::to_string(t.end - t.begin));
+    entries_.emplace(name, std::move(t));
+  }
+}
+
+SafetensorsFile::~SafetensorsFile() = default;
+
+const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) fail(ErrorCode::Checkpoint, path_ + ": missing tensor \"" + name + "\"");
+  return it->second;
+}
+
+torch::Tensor SafetensorsFile::view(const std::string& name) const {
+  const TensorEntry& e = entry(name);
+  auto keep = mapping_;
+  void* ptr = const_cast<uint8_t*>(data_ + e.begin);
+  auto opts = torch::TensorOptions().dtype(dtype_from_safetensors(e.dtype, path_));
+  return torch::from_blob(ptr, e.shape, [keep](void*) mutable { keep.reset(); }, opts);
+}
+
+void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  json header = json::object();
+  if (!metadata.empty()) {
+    json m = json::object();
+    for (const auto& kv : metadata) m[kv.first] = kv.second;
+    header["__metadata__"] = m;
+  }
+  std::vector<torch::Tensor> data;
+  data.reserve(tensors.size());
+  uint64_t offset = 0;
+  for (const auto& kv : tensors) {
+    torch::Tensor t = kv.second.detach().to(torch::kCPU).contiguous();
+    const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
+    json e;
+    e["dtype"] = dtype_to_safetensors(t.scalar_type());
+    e["shape"] = t.sizes().vec();
+    e["data_offsets"] = {offset, offset + nbytes};
+    if (header.contains(kv.first)) fail(ErrorCode::Argument, path + ": duplicate tensor name \"" + kv.first + "\"");
+    header[kv.first] = e;
+    offset += nbytes;
+    data.push_back(t);
+  }
+  std::string h = header.dump();
+  while ((h.size() + 8) % 8 != 0) h.push_back(' ');  // keep the data section 8-byte aligned
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
+  auto write_all = [&](const void* p, size_t n) {
+    if (n && std::fwrite(p, 1, n, f) != n) {
+      int e = errno;
+      std::fclose(f);
+      std::remove(tmp.c_str());
+      fail(ErrorCode::Checkpoint, tmp + ": write failed: " + std::strerror(e));
+    }
+  };
+  uint8_t len[8];
+  uint64_t n = h.size();
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>((n >> (8 * i)) & 0xff);
+  write_all(len, 8);
+  write_all(h.data(), h.size());
+  for (const auto& t : data) write_all(t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
+  if (std::fflush(f) != 0 || ::fsync(fileno(f)) != 0) {
+    int e = errno;
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    fail(ErrorCode::Checkpoint, tmp + ": flush failed: " + std::strerror(e));
+  }
+  std::fclose(f);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    std::remove(tmp.c_str());
+    fail(ErrorCode::Checkpoint, path + ": rename failed: " + std::strerror(e));
+  }
+}
+
+}  // namespace eye

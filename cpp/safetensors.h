@@ -1,0 +1,57 @@
+// safetensors read/write (https://github.com/huggingface/safetensors format): an 8-byte
+// little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}}, raw data.
+// Reading memory-maps the file and bounds-checks every offset and shape against the header and the
+// file size before any tensor is built over the mapping; nothing is copied until a caller copies.
+#pragma once
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace eye {
+
+struct TensorEntry {
+  std::string name;
+  std::string dtype;  // as in the file: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL
+  std::vector<int64_t> shape;
+  uint64_t begin = 0, end = 0;  // byte offsets into the data section
+};
+
+class SafetensorsFile {
+ public:
+  // Opens and validates; throws EngineError(Safetensors) naming the file and tensor on any defect.
+  explicit SafetensorsFile(const std::string& path);
+  ~SafetensorsFile();
+  SafetensorsFile(const SafetensorsFile&) = delete;
+  SafetensorsFile& operator=(const SafetensorsFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  const std::map<std::string, TensorEntry>& entries() const { return entries_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  bool has(const std::string& name) const { return entries_.count(name) > 0; }
+  const TensorEntry& entry(const std::string& name) const;
+  // A tensor viewing the mapping (read-only memory: never write to it). Keeps the mapping alive.
+  torch::Tensor view(const std::string& name) const;
+
+ private:
+  std::string path_;
+  std::shared_ptr<void> mapping_;  // the mmap region; tensors hold a copy of this pointer
+  size_t size_ = 0;
+  const uint8_t* data_ = nullptr;  // start of the data section
+  uint64_t data_size_ = 0;
+  std::map<std::string, TensorEntry> entries_;
+  std::map<std::string, std::string> metadata_;
+};
+
+// Writes tensors (contiguous copies are made as needed) atomically: temp file, fsync, rename.
+// `dtypes` may override the stored dtype per tensor ("F32", "BF16", ...); default keeps each tensor's.
+void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                       const std::map<std::string, std::string>& metadata = {});
+
+torch::ScalarType dtype_from_safetensors(const std::string& dtype, const std::string& context);
+std::string dtype_to_safetensors(torch::ScalarType t);
+size_t dtype_size(const std::string& dtype);
+
+}  // namespace eye

@@ -1,0 +1,115 @@
+/**
+ * Hugging Face config.json for the architectures the engine runs, with HF's field names and the
+ * defaults transformers uses, so the folders `eyemulator model init` writes load in Python as-is.
+ */
+import { OptionError } from '../util/errors.ts';
+
+export type Arch = 'llama' | 'qwen2';
+
+export interface ModelShape {
+  arch: Arch;
+  vocabSize: number;
+  hiddenSize: number;
+  layers: number;
+  heads: number;
+  kvHeads?: number;
+  intermediateSize?: number;
+  maxPositions?: number;
+  tieEmbeddings?: boolean;
+  ropeTheta?: number;
+  rmsNormEps?: number;
+  initializerRange?: number;
+  bosTokenId?: number;
+  eosTokenId?: number;
+  padTokenId?: number;
+}
+
+/** A HF config object (the subset we write; extra fields in users' configs are kept untouched). */
+export type HfConfig = Record<string, unknown>;
+
+function positiveInt(name: string, v: number | undefined): number {
+  if (v === undefined || !Number.isInteger(v) || v <= 0) throw new OptionError(`${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** The config.json for a new model of the given shape. */
+export function makeHfConfig(s: ModelShape): HfConfig {
+  const hidden = positiveInt('--hidden', s.hiddenSize);
+  const heads = positiveInt('--heads', s.heads);
+  const kvHeads = positiveInt('--kv-heads', s.kvHeads ?? heads);
+  if (hidden % heads !== 0) throw new OptionError(`--hidden (${hidden}) must be divisible by --heads (${heads})`);
+  if ((hidden / heads) % 2 !== 0) throw new OptionError(`head size hidden/heads = ${hidden / heads} must be even (rotary embedding)`);
+  if (heads % kvHeads !== 0) throw new OptionError(`--heads (${heads}) must be a multiple of --kv-heads (${kvHeads})`);
+  const common: HfConfig = {
+    vocab_size: positiveInt('--vocab-size', s.vocabSize),
+    hidden_size: hidden,
+    intermediate_size: positiveInt('--intermediate', s.intermediateSize ?? defaultIntermediate(hidden)),
+    num_hidden_layers: positiveInt('--layers', s.layers),
+    num_attention_heads: heads,
+    num_key_value_heads: kvHeads,
+    max_position_embeddings: positiveInt('--max-positions', s.maxPositions ?? 2048),
+    hidden_act: 'silu',
+    initializer_range: s.initializerRange ?? 0.02,
+    rms_norm_eps: s.rmsNormEps ?? 1e-6,
+    rope_theta: s.ropeTheta ?? 10000,
+    tie_word_embeddings: s.tieEmbeddings ?? false,
+    use_cache: true,
+    torch_dtype: 'float32',
+    bos_token_id: s.bosTokenId ?? null,
+    eos_token_id: s.eosTokenId ?? null,
+    pad_token_id: s.padTokenId ?? null,
+  };
+  if (s.arch === 'llama') {
+    return {
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      ...common,
+      attention_bias: false,
+      attention_dropout: 0.0,
+      mlp_bias: false,
+      pretraining_tp: 1,
+      rope_scaling: null,
+      head_dim: hidden / heads,
+    };
+  }
+  if (s.arch === 'qwen2') {
+    return {
+      architectures: ['Qwen2ForCausalLM'],
+      model_type: 'qwen2',
+      ...common,
+      attention_dropout: 0.0,
+      use_sliding_window: false,
+      sliding_window: null,
+      max_window_layers: s.layers,
+      rope_scaling: null,
+    };
+  }
+  throw new OptionError(`unknown architecture "${(s as { arch: string }).arch}" (use llama or qwen2)`);
+}
+
+/** Llama's ratio: 8/3·hidden rounded up to a multiple of 64 (small models: of 8). */
+export function defaultIntermediate(hidden: number): number {
+  const raw = Math.ceil((8 * hidden) / 3);
+  const m = hidden >= 512 ? 64 : 8;
+  return Math.ceil(raw / m) * m;
+}
+
+/** HF's parameter names for a Llama/Qwen2 model of this config, in the engine's order. */
+export function expectedTensorNames(cfg: HfConfig): string[] {
+  const L = cfg.num_hidden_layers as number;
+  const names = ['model.embed_tokens.weight'];
+  const qwen = cfg.model_type === 'qwen2';
+  const attnBias = cfg.attention_bias === true;
+  for (let i = 0; i < L; i++) {
+    const p = `model.layers.${i}`;
+    for (const proj of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) {
+      names.push(`${p}.self_attn.${proj}.weight`);
+      if (attnBias || (qwen && proj !== 'o_proj')) names.push(`${p}.self_attn.${proj}.bias`);
+    }
+    for (const proj of ['gate_proj', 'up_proj', 'down_proj']) names.push(`${p}.mlp.${proj}.weight`);
+    names.push(`${p}.input_layernorm.weight`, `${p}.post_attention_layernorm.weight`);
+  }
+  names.push('model.norm.weight');
+  if (!cfg.tie_word_embeddings) names.push('lm_head.weight');
+  return names;
+}

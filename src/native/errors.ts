@@ -1,0 +1,38 @@
+/**
+ * Typed errors for native failures. The engine throws JS Errors carrying a stable `code`
+ * (cpp/errors.h); this maps each code onto a class, keeping the message (which names the file,
+ * tensor or field) intact.
+ */
+import { EyemulatorError } from '../util/errors.ts';
+
+/** A malformed or truncated safetensors file (the message names file and tensor). */
+export class SafetensorsError extends EyemulatorError {}
+/** config.json missing, invalid, or an unsupported architecture. */
+export class ConfigError extends EyemulatorError {}
+/** A checkpoint that does not match its config (missing tensor, wrong shape) or cannot be written. */
+export class CheckpointError extends EyemulatorError {}
+/** A batch with wrong shapes, ids outside the vocabulary, bad weights. */
+export class BatchError extends EyemulatorError {}
+/** A bad argument or option to an engine call. */
+export class EngineArgumentError extends EyemulatorError {}
+/** A call on a disposed or empty object. */
+export class EngineStateError extends EyemulatorError {}
+/** Anything else from libtorch (e.g. out of memory). */
+export class EngineError extends EyemulatorError {}
+
+const BY_CODE: Record<string, new (code: string, message: string, o?: { cause?: unknown }) => EyemulatorError> = {
+  EYEMULATOR_SAFETENSORS: SafetensorsError,
+  EYEMULATOR_CONFIG: ConfigError,
+  EYEMULATOR_CHECKPOINT: CheckpointError,
+  EYEMULATOR_BATCH: BatchError,
+  EYEMULATOR_ARGUMENT: EngineArgumentError,
+  EYEMULATOR_STATE: EngineStateError,
+};
+
+export function wrapNativeError(e: unknown): unknown {
+  if (!(e instanceof Error) || e instanceof EyemulatorError) return e;
+  const code = (e as Error & { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('EYEMULATOR_')) return e;
+  const C = BY_CODE[code] ?? EngineError;
+  return new C(code, e.message, { cause: e });
+}

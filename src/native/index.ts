@@ -1,0 +1,228 @@
+/**
+ * The one module that loads and types the native addon (libtorch engine). Everything else reaches
+ * the engine through here. Loading is lazy (libtorch pulls ~300 shared libraries: ~0.4 s) and
+ * happens once; a missing build or missing libtorch becomes a NativeLoadError that says what to do.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EyemulatorError } from '../util/errors.ts';
+import { wrapNativeError } from './errors.ts';
+
+export type Dtype = 'float32' | 'float64' | 'bfloat16' | 'float16';
+export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+export type NumericArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | BigInt64Array;
+
+/** A tensor crossing the boundary: row-major data plus its shape. */
+export interface TensorData<A extends NumericArray = NumericArray> {
+  data: A;
+  shape: number[];
+}
+
+/**
+ * One micro-batch, [batchSize, seqLen] row-major, aligned with inputIds as in HF: the logits at
+ * position t predict labels[t+1], weighted by weights[t+1]. labels = -100 means "no loss here".
+ * The arrays are read in place by the engine (no copy) while a call runs: do not mutate them until
+ * its promise settles.
+ */
+export interface NativeBatch {
+  inputIds: Int32Array;
+  labels: Int32Array;
+  weights?: Float32Array;
+  attentionMask?: Int32Array | Uint8Array;
+  pathMask?: Uint8Array;
+  batchSize: number;
+  seqLen: number;
+}
+
+export interface TensorInfo {
+  name: string;
+  shape: number[];
+  numel: number;
+  trainable: boolean;
+}
+
+export interface ModelInfo {
+  architecture: string;
+  modelType: string;
+  dtype: Dtype;
+  vocabSize: number;
+  hiddenSize: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  tieWordEmbeddings: boolean;
+  parameters: number;
+  tensors: TensorInfo[];
+}
+
+export interface LoadInfo extends ModelInfo {
+  unusedTensors: string[];
+  files: string[];
+  sourceDtype: string;
+}
+
+export interface NativeForwardResult {
+  loss: number;
+  tokens: number;
+  logits: TensorData<Float32Array | Float64Array>;
+  tokenCe: TensorData<Float32Array | Float64Array>;
+  grads?: Record<string, TensorData<Float32Array | Float64Array>>;
+  attention?: Record<string, TensorData<Float32Array | Float64Array>>;
+}
+
+export interface NativeStepResult {
+  loss: number;
+  gradNorm: number;
+  lr: number;
+  tokens: number;
+  step: number;
+}
+
+export interface NativeTrainerOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  warmupSteps?: number;
+  totalSteps?: number;
+  schedule?: 'constant' | 'linear' | 'cosine';
+  minLrRatio?: number;
+  maxGradNorm?: number;
+  normalizeByWeights?: boolean;
+  bf16Autocast?: boolean;
+  threads?: number;
+}
+
+export interface NativeModel {
+  load(dir: string, opts?: { dtype?: Dtype; threads?: number }): Promise<LoadInfo>;
+  init(configPath: string, opts: { seed: number; dtype?: Dtype; threads?: number }): Promise<LoadInfo>;
+  save(dir: string, opts?: { dtype?: Dtype }): Promise<void>;
+  forward(
+    batch: NativeBatch,
+    opts?: { grads?: boolean; attentionLayers?: number[]; normalizeByWeights?: boolean; threads?: number },
+  ): Promise<NativeForwardResult>;
+  info(): ModelInfo;
+  getParameter(name: string): TensorData<Float32Array | Float64Array>;
+  setParameter(name: string, data: Float32Array | Float64Array): void;
+  dispose(): void;
+  readonly disposed: boolean;
+}
+
+export interface NativeTrainer {
+  step(batch: NativeBatch | NativeBatch[]): Promise<NativeStepResult>;
+  learningRate(step?: number): number;
+  readonly steps: number;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  Model: new () => NativeModel;
+  Trainer: new (model: NativeModel, opts?: NativeTrainerOptions) => NativeTrainer;
+  version(): { torch: string; cuda: boolean; threads: number; defaultThreads: number; parallelInfo: string };
+  readSafetensors(path: string): {
+    metadata: Record<string, string>;
+    tensors: Record<string, TensorData & { dtype: SafetensorsDtype }>;
+  };
+  writeSafetensors(
+    path: string,
+    tensors: Record<string, TensorData & { dtype?: SafetensorsDtype }>,
+    metadata?: Record<string, string>,
+  ): void;
+  setThreads(n: number): void;
+}
+
+export class NativeLoadError extends EyemulatorError {
+  constructor(message: string, cause?: unknown) {
+    super('EYEMULATOR_NATIVE_LOAD', message, { cause });
+  }
+}
+
+/** Package root (where build/ and prebuilds/ live), from src/native or dist/src/native. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (dir.endsWith('/src/native') || dir.endsWith('\\src\\native')) {
+      const up = join(dir, '..', '..');
+      return up.endsWith('/dist') || up.endsWith('\\dist') ? join(up, '..') : up;
+    }
+    dir = dirname(dir);
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+let cached: NativeAddon | undefined;
+
+/** The addon, loaded on first use. Methods throw typed errors (see ./errors.ts). */
+export function native(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const root = packageRoot();
+  let raw: NativeAddon;
+  try {
+    const load = require('node-gyp-build') as (dir: string) => unknown;
+    raw = load(root) as NativeAddon;
+  } catch (err) {
+    const msg = String((err as Error)?.message ?? err);
+    if (/libtorch|libc10|libopenblas|cannot open shared object/.test(msg)) {
+      throw new NativeLoadError(
+        `the eyemulator addon is built but libtorch is not installed (${msg.split('\n')[0]}). ` +
+          'Install it with: sudo apt-get install -y libtorch-dev libopenblas0-pthread (or run npm run setup)',
+        err,
+      );
+    }
+    throw new NativeLoadError(
+      `the eyemulator native addon is not built (${msg.split('\n')[0]}). Run: npm run setup ` +
+        '(installs libtorch from Debian, then builds with cmake-js)',
+      err,
+    );
+  }
+  cached = wrapAddon(raw);
+  return cached;
+}
+
+/** Wraps every native entry point so coded native errors become typed TS errors. */
+function wrapAddon(raw: NativeAddon): NativeAddon {
+  const wrapFn = <F extends (...a: any[]) => any>(f: F, self: unknown): F =>
+    ((...args: any[]) => {
+      try {
+        const r = f.apply(self, args);
+        return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(wrapNativeError(e))) : r;
+      } catch (e) {
+        throw wrapNativeError(e);
+      }
+    }) as F;
+  const wrapClass = (C: any): any => {
+    class Wrapped extends C {
+      constructor(...args: any[]) {
+        try {
+          super(...args);
+        } catch (e) {
+          throw wrapNativeError(e);
+        }
+      }
+    }
+    for (const k of Object.getOwnPropertyNames(C.prototype)) {
+      const d = Object.getOwnPropertyDescriptor(C.prototype, k);
+      if (k === 'constructor' || !d || typeof d.value !== 'function') continue;
+      const f = d.value;
+      Object.defineProperty(Wrapped.prototype, k, {
+        value(this: unknown, ...args: any[]) {
+          return wrapFn(f, this)(...args);
+        },
+        configurable: true,
+      });
+    }
+    return Wrapped;
+  };
+  return {
+    Model: wrapClass(raw.Model),
+    Trainer: wrapClass(raw.Trainer),
+    version: wrapFn(raw.version, raw),
+    readSafetensors: wrapFn(raw.readSafetensors, raw),
+    writeSafetensors: wrapFn(raw.writeSafetensors, raw),
+    setThreads: wrapFn(raw.setThreads, raw),
+  };
+}

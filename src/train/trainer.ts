@@ -1,0 +1,44 @@
+/**
+ * `Trainer`: AdamW with warm-up and linear/cosine decay, gradient accumulation and global-norm
+ * clipping over a native Model. Each step runs in a native worker thread; the promise resolves
+ * with the step's loss, gradient norm (before clipping), learning rate and loss-token count.
+ */
+import { native, type NativeBatch, type NativeStepResult, type NativeTrainer, type NativeTrainerOptions } from '../native/index.ts';
+import type { Model } from '../model/model.ts';
+
+export type TrainerOptions = NativeTrainerOptions;
+export type StepResult = NativeStepResult;
+
+export class Trainer {
+  private readonly t: NativeTrainer;
+  readonly model: Model;
+  readonly options: TrainerOptions;
+
+  constructor(model: Model, options: TrainerOptions = {}) {
+    this.model = model;
+    this.options = options;
+    this.t = new (native().Trainer)(model.handle, options);
+  }
+
+  /**
+   * One optimizer step. Several micro-batches accumulate into one step, normalised by the
+   * group's total loss positions, so the result equals one batch holding all of them.
+   */
+  step(batches: NativeBatch | NativeBatch[], signal?: AbortSignal): Promise<StepResult> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+    return this.t.step(batches);
+  }
+
+  /** Learning rate the schedule gives step `step` (default: the next one). */
+  learningRate(step?: number): number {
+    return this.t.learningRate(step);
+  }
+
+  get steps(): number {
+    return this.t.steps;
+  }
+
+  dispose(): void {
+    this.t.dispose();
+  }
+}
