@@ -1,0 +1,118 @@
+/**
+ * Code labeller: tree-sitter leaves of Java / C# code with the semantic labels of METHOD.md §1.
+ */
+import { extname } from 'node:path';
+import { Labeller, type RawTokens } from './engine.ts';
+import { labelName, type LabelName } from './labels.ts';
+import { checkLang, initParsers, loadedParser, type CodeLang } from './parser.ts';
+
+export type { CodeLang } from './parser.ts';
+export { CODE_LANGS, grammarWasmPath } from './parser.ts';
+export type { LabelName } from './labels.ts';
+
+export interface CodeToken {
+  /** Source text of the leaf token (a whole comment / string literal is one token). */
+  text: string;
+  /** UTF-16 offset (JS string index), inclusive. */
+  start: number;
+  /** UTF-16 offset, exclusive. */
+  end: number;
+  /** Same in Unicode code points (HF tokenizers report code-point offsets). */
+  startCp: number;
+  endCp: number;
+  /** 1-based source line of the token start. */
+  line: number;
+  /** Semantic label; null = unlabelled (id 0). */
+  label: LabelName | null;
+  labelId: number;
+  /** True for ( ) { } ; , . [ ] — punctuation the artifact drops from its token stream. */
+  punct: boolean;
+}
+
+const labellers = new Map<CodeLang, Labeller>();
+
+/** Loads the wasm grammars of `langs` (default: Java and C#) once per process. */
+export async function initLabeller(langs?: CodeLang[]): Promise<void> {
+  await initParsers(langs);
+}
+
+function labellerFor(lang: CodeLang): Labeller {
+  let l = labellers.get(checkLang(lang));
+  if (!l) {
+    const parser = loadedParser(lang);
+    if (!parser) {
+      throw new Error(`code labeller: the ${lang} grammar is not loaded; await initLabeller(['${lang}']) first (or use labelCode())`);
+    }
+    l = new Labeller(lang, parser);
+    labellers.set(lang, l);
+  }
+  return l;
+}
+
+/** Labels `code` (a bare method or a compilation unit); the grammar must be loaded (initLabeller). */
+export function labelCodeSync(code: string, lang: CodeLang): CodeToken[] {
+  return toTokens(code, labellerFor(lang).label(code));
+}
+
+/** Like labelCodeSync, loading the grammar first if needed. */
+export async function labelCode(code: string, lang: CodeLang): Promise<CodeToken[]> {
+  if (!loadedParser(checkLang(lang))) await initParsers([lang]);
+  return labelCodeSync(code, lang);
+}
+
+/** Language of a file from its extension (.java / .cs), or null. */
+export function langFromPath(path: string): CodeLang | null {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.java') return 'java';
+  if (ext === '.cs') return 'csharp';
+  return null;
+}
+
+/**
+ * Builds the token objects. Lines and code-point offsets are counted in one forward scan over the
+ * text (tokens are in source order), so no per-token position objects come from the parser.
+ */
+function toTokens(code: string, raw: RawTokens): CodeToken[] {
+  const n = raw.start.length;
+  const out: CodeToken[] = new Array(n);
+  let pos = 0, line = 1, surrogates = 0; // state at `pos`: line number, low surrogates before it
+  const advance = (to: number): void => {
+    for (; pos < to; pos++) {
+      const ch = code.charCodeAt(pos);
+      if (ch === 10) line++;
+      else if (ch >= 0xdc00 && ch <= 0xdfff && pos > 0) {
+        const prev = code.charCodeAt(pos - 1);
+        if (prev >= 0xd800 && prev <= 0xdbff) surrogates++;
+      }
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const start = raw.start[i], end = raw.end[i];
+    advance(start);
+    const startCp = start - surrogates, tokLine = line;
+    let endCp = end - surrogates;
+    // Surrogate pairs inside the token shorten its code-point length; scan only its own text.
+    for (let j = start + 1; j < end; j++) {
+      const ch = code.charCodeAt(j);
+      if (ch >= 0xdc00 && ch <= 0xdfff) {
+        const prev = code.charCodeAt(j - 1);
+        if (prev >= 0xd800 && prev <= 0xdbff) endCp--;
+      }
+    }
+    const id = raw.label[i];
+    out[i] = {
+      text: code.slice(start, end),
+      start,
+      end,
+      startCp,
+      endCp,
+      line: tokLine,
+      label: labelName(id),
+      labelId: id,
+      punct: raw.punct[i],
+    };
+  }
+  return out;
+}
+
+export { Agreement, alignTokens, readArtifactJsonl, STRUCTURAL_LABELS, type ArtifactExample } from './agreement.ts';
