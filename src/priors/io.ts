@@ -1,0 +1,54 @@
+/**
+ * Reading and writing priors files, and where the shipped default (`priors/eyetrans.json`, the
+ * EyeMulator artifact's EyeTrans priors) lives.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../util/errors.ts';
+import { parsePriors, type Priors } from './format.ts';
+
+/** Loads and validates a priors file; errors name the file and the field. */
+export function loadPriors(path: string): Priors {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read priors file: ${(err as Error).message}`, { file: path }, { cause: err });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`not valid JSON: ${(err as Error).message}`, { file: path }, { cause: err });
+  }
+  return parsePriors(value, path);
+}
+
+/**
+ * Validates then writes priors (stable key order, one trailing newline). Validating on save means
+ * a file this project writes always loads again.
+ */
+export function savePriors(priors: Priors, path: string): void {
+  const checked = parsePriors(priors, path);
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, JSON.stringify(checked, null, 2) + '\n');
+}
+
+const DEFAULT_FILE = join('priors', 'eyetrans.json');
+
+/**
+ * Path of the shipped default priors. Found by walking up from this module to the package root,
+ * so it works from `src/` (tsx) and from `dist/src/` (compiled) alike.
+ */
+export function defaultPriorsPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, DEFAULT_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new InputError(`the shipped default priors (${DEFAULT_FILE}) were not found above ${fileURLToPath(import.meta.url)}`);
+}
