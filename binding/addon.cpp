@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <chrono>
+
 #include "convert.h"
 #include "engine.h"
 #include "model_wrap.h"
@@ -84,6 +86,28 @@ Napi::Value WriteSafetensors(const Napi::CallbackInfo& info) {
   });
 }
 
+// benchMatmul(n, iters, threads, dtype?) → GFLOP/s of an n×n·n×n matmul: the machine's ceiling that
+// `npm run bench` compares training steps against. Synchronous on purpose (a measurement tool).
+Napi::Value BenchMatmul(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+      eye::fail(eye::ErrorCode::Argument, "benchMatmul(n, iters, threads, dtype?) needs three numbers");
+    const int64_t n = info[0].As<Napi::Number>().Int64Value();
+    const int iters = info[1].As<Napi::Number>().Int32Value();
+    if (n < 1 || iters < 1) eye::fail(eye::ErrorCode::Argument, "benchMatmul: n and iters must be positive");
+    eye::use_threads(info[2].As<Napi::Number>().Int32Value());
+    auto dt = torch::kFloat32;
+    if (info.Length() > 3 && info[3].IsString() && info[3].As<Napi::String>().Utf8Value() == "bfloat16") dt = torch::kBFloat16;
+    torch::NoGradGuard ng;
+    torch::Tensor a = torch::randn({n, n}).to(dt), b = torch::randn({n, n}).to(dt);
+    torch::Tensor c = torch::matmul(a, b);  // warm-up
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < iters; ++i) c = torch::matmul(a, b);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return Napi::Number::New(info.Env(), 2.0 * n * n * n * iters / s / 1e9);
+  });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     if (info.Length() < 1 || !info[0].IsNumber()) eye::fail(eye::ErrorCode::Argument, "setThreads(n) needs a number");
@@ -101,6 +125,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readSafetensors", Napi::Function::New(env, ReadSafetensors));
   exports.Set("writeSafetensors", Napi::Function::New(env, WriteSafetensors));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("benchMatmul", Napi::Function::New(env, BenchMatmul));
   return exports;
 }
 

@@ -265,7 +265,8 @@ Napi::Value ModelWrap::GetParameter(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     std::string name = str_arg(info, 0, "getParameter(name)");
     auto lk = lock_live(*h_);
-    auto* p = h_->model->named_parameters(true).find(name);
+    auto params = h_->model->named_parameters(true);  // find() points into this dict: keep it alive
+    auto* p = params.find(name);
     if (!p) eye::fail(eye::ErrorCode::Argument, "no parameter named \"" + name + "\"");
     return tensor_to_js(info.Env(), *p);
   });
@@ -276,7 +277,8 @@ Napi::Value ModelWrap::SetParameter(const Napi::CallbackInfo& info) {
     std::string name = str_arg(info, 0, "setParameter(name, data)");
     if (info.Length() < 2) eye::fail(eye::ErrorCode::Argument, "setParameter(name, data) needs data");
     auto lk = lock_live(*h_);
-    auto* p = h_->model->named_parameters(true).find(name);
+    auto params = h_->model->named_parameters(true);  // find() points into this dict: keep it alive
+    auto* p = params.find(name);
     if (!p) eye::fail(eye::ErrorCode::Argument, "no parameter named \"" + name + "\"");
     torch::Tensor src = view_typed_array(info[1], p->sizes().vec(), "setParameter data for " + name);
     if (!src.is_floating_point()) eye::fail(eye::ErrorCode::Argument, "setParameter data must be Float32Array or Float64Array");

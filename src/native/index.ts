@@ -132,6 +132,8 @@ export interface NativeAddon {
     metadata?: Record<string, string>,
   ): void;
   setThreads(n: number): void;
+  /** GFLOP/s of an n×n matmul repeated `iters` times (synchronous; a measurement tool). */
+  benchMatmul(n: number, iters: number, threads: number, dtype?: 'float32' | 'bfloat16'): number;
 }
 
 export class NativeLoadError extends EyemulatorError {
@@ -224,5 +226,6 @@ function wrapAddon(raw: NativeAddon): NativeAddon {
     readSafetensors: wrapFn(raw.readSafetensors, raw),
     writeSafetensors: wrapFn(raw.writeSafetensors, raw),
     setThreads: wrapFn(raw.setThreads, raw),
+    benchMatmul: wrapFn(raw.benchMatmul, raw),
   };
 }
