@@ -90,12 +90,12 @@ export class Model {
   }
 
   /** Saves config.json + model.safetensors (atomically) in `dir`, optionally cast to `dtype`. */
-  save(dir: string, opts: { dtype?: Dtype } = {}): Promise<void> {
+  async save(dir: string, opts: { dtype?: Dtype } = {}): Promise<void> {
     return this.handle.save(dir, opts);
   }
 
   /** One forward pass (and backward with `grads`) returning logits, per-token CE and the loss. */
-  forward(batch: NativeBatch, opts: ForwardOptions = {}): Promise<NativeForwardResult> {
+  async forward(batch: NativeBatch, opts: ForwardOptions = {}): Promise<NativeForwardResult> {
     return this.handle.forward(batch, opts);
   }
 

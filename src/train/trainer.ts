@@ -24,8 +24,8 @@ export class Trainer {
    * One optimizer step. Several micro-batches accumulate into one step, normalised by the
    * group's total loss positions, so the result equals one batch holding all of them.
    */
-  step(batches: NativeBatch | NativeBatch[], signal?: AbortSignal): Promise<StepResult> {
-    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+  async step(batches: NativeBatch | NativeBatch[], signal?: AbortSignal): Promise<StepResult> {
+    signal?.throwIfAborted();
     return this.t.step(batches);
   }
 
