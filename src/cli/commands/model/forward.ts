@@ -1,0 +1,60 @@
+/**
+ * `eyemulator model forward --model DIR --batch BATCH.json --out OUT.safetensors [--grads] [--attention]`:
+ * one audited forward (and backward) pass. OUT holds logits [B,T,V], token_ce [B,T−1], loss [],
+ * grad.<hf name> with --grads, attn.<layer> [B,H,T,T] with --attention.
+ */
+import type { CommandModule } from 'yargs';
+import { Model } from '../../../model/model.ts';
+import { readBatchJson } from '../../../data/batch-json.ts';
+import { native, type Dtype, type TensorData } from '../../../native/index.ts';
+import { OptionError } from '../../../util/errors.ts';
+
+const forward: CommandModule = {
+  command: 'forward',
+  describe: 'run one forward pass on a batch and write logits, per-token CE, loss (and gradients, attention) as safetensors',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'HF model folder' })
+      .option('batch', { type: 'string', demandOption: true, describe: 'BATCH.json: input_ids, labels, weights[, attention_mask, path_mask] as rows' })
+      .option('out', { type: 'string', demandOption: true, describe: 'output .safetensors' })
+      .option('grads', { type: 'boolean', default: false, describe: 'also write grad.<name> for every parameter' })
+      .option('attention', { type: 'boolean', default: false, describe: 'also write attn.<layer> probabilities for every layer' })
+      .option('attention-layers', { type: 'string', describe: 'comma-separated layers (implies --attention)' })
+      .option('normalize-by-weights', { type: 'boolean', default: false, describe: 'L = Σ w·CE / Σ w instead of / N' })
+      .option('dtype', { choices: ['float32', 'float64', 'bfloat16'], default: 'float32' })
+      .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' }),
+  handler: async (a) => {
+    const batch = readBatchJson(a.batch as string);
+    const model = await Model.load(a.model as string, { dtype: a.dtype as Dtype, threads: a.threads as number | undefined });
+    try {
+      let layers: number[] = [];
+      if (a['attention-layers']) {
+        layers = String(a['attention-layers']).split(',').map((s) => {
+          const n = Number(s);
+          if (!Number.isInteger(n)) throw new OptionError(`--attention-layers: "${s}" is not a layer number`);
+          return n;
+        });
+      } else if (a.attention) {
+        layers = Array.from({ length: model.info().layers }, (_, i) => i);
+      }
+      const r = await model.forward(batch, {
+        grads: a.grads as boolean,
+        attentionLayers: layers,
+        normalizeByWeights: a['normalize-by-weights'] as boolean,
+        threads: a.threads as number | undefined,
+      });
+      const out: Record<string, TensorData> = {
+        logits: r.logits,
+        token_ce: r.tokenCe,
+        loss: { data: new Float32Array([r.loss]), shape: [] },
+      };
+      for (const [k, v] of Object.entries(r.grads ?? {})) out[`grad.${k}`] = v;
+      for (const [k, v] of Object.entries(r.attention ?? {})) out[`attn.${k}`] = v;
+      native().writeSafetensors(a.out as string, out, { format: 'pt', producer: 'eyemulator model forward' });
+      console.error(`loss ${r.loss.toFixed(6)} over ${r.tokens} tokens; wrote ${Object.keys(out).length} tensors to ${a.out}`);
+    } finally {
+      model.dispose();
+    }
+  },
+};
+export default forward;
