@@ -1,0 +1,67 @@
+/**
+ * A byte-level vocabulary written as a real Hugging Face tokenizer.json (BPE with no merges over
+ * GPT-2's byte↔unicode alphabet, ByteLevel pre-tokenizer and decoder): token id = UTF-8 byte
+ * value, plus <|bos|>, <|eos|>, <|pad|> at 256–258. It loads in Python `tokenizers`/transformers,
+ * so a model trained on it is a normal HF checkpoint. Used for models made from scratch before a
+ * BPE vocabulary is trained.
+ */
+export const BYTE_SPECIALS = { bos: '<|bos|>', eos: '<|eos|>', pad: '<|pad|>' } as const;
+export const BYTE_VOCAB_SIZE = 259;
+export const BYTE_BOS = 256;
+export const BYTE_EOS = 257;
+export const BYTE_PAD = 258;
+
+/** GPT-2's reversible map from bytes to printable unicode characters. */
+export function bytesToUnicode(): string[] {
+  const bs: number[] = [];
+  for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
+  for (let b = 0xa1; b <= 0xac; b++) bs.push(b);
+  for (let b = 0xae; b <= 0xff; b++) bs.push(b);
+  const cs = bs.slice();
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
+  }
+  const out = new Array<string>(256);
+  bs.forEach((b, i) => (out[b] = String.fromCodePoint(cs[i])));
+  return out;
+}
+
+export function byteTokenizerJson(): Record<string, unknown> {
+  const chars = bytesToUnicode();
+  const vocab: Record<string, number> = {};
+  chars.forEach((c, b) => (vocab[c] = b));
+  const special = (id: number, content: string) => ({
+    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+  });
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [special(BYTE_BOS, BYTE_SPECIALS.bos), special(BYTE_EOS, BYTE_SPECIALS.eos), special(BYTE_PAD, BYTE_SPECIALS.pad)],
+    normalizer: null,
+    pre_tokenizer: byteLevel,
+    post_processor: null,
+    decoder: byteLevel,
+    model: {
+      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
+      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [],
+    },
+  };
+}
+
+/** tokenizer_config.json so transformers' AutoTokenizer knows the special tokens. */
+export function byteTokenizerConfig(): Record<string, unknown> {
+  return {
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    bos_token: BYTE_SPECIALS.bos,
+    eos_token: BYTE_SPECIALS.eos,
+    pad_token: BYTE_SPECIALS.pad,
+    model_max_length: 2048,
+    clean_up_tokenization_spaces: false,
+  };
+}

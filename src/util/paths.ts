@@ -1,0 +1,14 @@
+/** Where the shared data lives: `<repo>/../shared/data`, overridable by EYEMULATOR_DATA. */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  // src/util or dist/src/util → repo root
+  dir = resolve(dir, '..', '..');
+  return dir.endsWith('/dist') ? resolve(dir, '..') : dir;
+}
+
+export function dataRoot(): string {
+  return process.env.EYEMULATOR_DATA ?? join(repoRoot(), '..', 'shared', 'data');
+}
