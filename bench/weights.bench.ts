@@ -25,6 +25,7 @@ import { cpus, loadavg } from 'node:os';
 import { initLabeller, labelCodeSync } from '../src/code/index.ts';
 import { defaultPriorsPath, loadPriors } from '../src/priors/index.ts';
 import { buildWeightModel, drawModelWeights, exampleRng, flattenOffsets, prepareExample, VARIANTS, type PreparedExample } from '../src/weights/index.ts';
+import { dataRoot as sharedDataRoot } from '../src/util/paths.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -37,7 +38,7 @@ const epochs = Number(opt('epochs') ?? 3);
 const jsonOut = opt('json');
 const useBatch = !args.includes('--sequential');
 
-const dataRoot = process.env.EYEMULATOR_DATA ?? join(repo, '..', 'shared', 'data');
+const dataRoot = sharedDataRoot();
 const javaFile = join(dataRoot, 'codexglue', 'java-cs', 'train.java-cs.txt.java');
 const tokenizerFile = join(repo, 'node_modules', '@lenml', 'tokenizer-llama3', 'models', 'tokenizer.json');
 if (!existsSync(javaFile)) {

@@ -36,9 +36,10 @@ import {
   type DetectOptions,
 } from '../src/gaze/index.ts';
 import { InputError } from '../src/util/errors.ts';
+import { dataRoot as sharedDataRoot } from '../src/util/paths.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataRoot = process.env.EYEMULATOR_DATA ? resolve(process.env.EYEMULATOR_DATA) : join(repo, '..', 'shared', 'data');
+const dataRoot = sharedDataRoot();
 const emip = join(dataRoot, 'emip');
 const outDir = resolve(process.argv[2] ?? join(repo, 'out', 'emip'));
 

@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { Agreement, readArtifactJsonl, STRUCTURAL_LABELS } from '../src/code/agreement.ts';
 import { initLabeller, labelCodeSync } from '../src/code/index.ts';
 import { labelName, LABELS } from '../src/code/labels.ts';
+import { dataRoot as sharedDataRoot } from '../src/util/paths.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataRoot = process.env.EYEMULATOR_DATA ? resolve(process.env.EYEMULATOR_DATA) : resolve(repo, '..', 'shared', 'data');
+const dataRoot = sharedDataRoot();
 
 function defaultFiles(): string[] {
   const base = join(dataRoot, 'eyemulator');

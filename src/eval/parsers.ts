@@ -1,39 +1,21 @@
 /**
- * Tree-sitter (WASM) loader for the metrics: Java and C# grammars from the `tree-sitter-java`
- * and `tree-sitter-c-sharp` packages (pinned 0.23.5: node types differ between grammar versions,
- * and CodeBLEU's AST and data-flow components read node types). One Parser per language,
- * created once. Callers must `tree.delete()` (WASM memory is not garbage-collected).
+ * Tree-sitter parsers for the metrics, shared with the code labeller (src/code/parser.ts loads each
+ * grammar once per process). The metrics name C# `c_sharp` (CodeBLEU's spelling); the pinned
+ * grammar versions matter because CodeBLEU's AST and data-flow components read node types.
+ * Callers of getParser must `tree.delete()` (WASM memory is not garbage-collected).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import type { Parser, Tree } from 'web-tree-sitter';
+import { initParsers, loadedParser, type CodeLang as LabellerLang } from '../code/parser.ts';
 
 export type CodeLang = 'java' | 'c_sharp';
 
-const require = createRequire(import.meta.url);
-
-const WASM: Record<CodeLang, () => string> = {
-  java: () => join(dirname(require.resolve('tree-sitter-java/package.json')), 'tree-sitter-java.wasm'),
-  c_sharp: () => join(dirname(require.resolve('tree-sitter-c-sharp/package.json')), 'tree-sitter-c_sharp.wasm'),
-};
-
-let init: Promise<void> | null = null;
-const parsers = new Map<CodeLang, Promise<Parser>>();
+const LABELLER_LANG: Record<CodeLang, LabellerLang> = { java: 'java', c_sharp: 'csharp' };
 
 /** A ready parser for `lang` (loads the runtime and grammar on first use). */
-export function getParser(lang: CodeLang): Promise<Parser> {
-  let p = parsers.get(lang);
-  if (!p) {
-    init ??= Parser.init();
-    p = init.then(async () => {
-      const language = await Language.load(WASM[lang]());
-      const parser = new Parser();
-      parser.setLanguage(language);
-      return parser;
-    });
-    parsers.set(lang, p);
-  }
-  return p;
+export async function getParser(lang: CodeLang): Promise<Parser> {
+  const l = LABELLER_LANG[lang];
+  await initParsers([l]);
+  return loadedParser(l)!;
 }
 
 /** Parse `code` and hand the tree to `fn`; the tree is deleted afterwards. */

@@ -10,5 +10,5 @@ export function repoRoot(): string {
 }
 
 export function dataRoot(): string {
-  return process.env.EYEMULATOR_DATA ?? join(repoRoot(), '..', 'shared', 'data');
+  return process.env.EYEMULATOR_DATA ? resolve(process.env.EYEMULATOR_DATA) : join(repoRoot(), '..', 'shared', 'data');
 }

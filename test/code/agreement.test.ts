@@ -8,9 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agreement, alignTokens, readArtifactJsonl, STRUCTURAL_LABELS } from '../../src/code/agreement.ts';
 import { initLabeller, labelCodeSync } from '../../src/code/index.ts';
+import { dataRoot as sharedDataRoot } from '../../src/util/paths.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dataRoot = process.env.EYEMULATOR_DATA ? resolve(process.env.EYEMULATOR_DATA) : resolve(repo, '..', 'shared', 'data');
+const dataRoot = sharedDataRoot();
 const corpus = join(dataRoot, 'eyemulator', 'corpus');
 
 test.before(async () => {

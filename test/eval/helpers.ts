@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataRoot as sharedDataRoot } from '../../src/util/paths.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** ../shared/data (EYEMULATOR_DATA overrides), as shared/README.md asks. */
-export const dataDir = process.env.EYEMULATOR_DATA ?? join(repoRoot, '..', 'shared', 'data');
+export const dataDir = sharedDataRoot();
 export const sampleDir = join(dataDir, 'codexglue', 'evaluator-sample');
 export const hasSample = existsSync(join(sampleDir, 'predictions.txt'));
 export { repoRoot };

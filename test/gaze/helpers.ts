@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GazeSample } from '../../src/gaze/index.ts';
+import { dataRoot as sharedDataRoot } from '../../src/util/paths.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** `<repo>/../shared/data`, or $EYEMULATOR_DATA. */
-export const dataRoot = process.env.EYEMULATOR_DATA ? resolve(process.env.EYEMULATOR_DATA) : join(repoRoot, '..', 'shared', 'data');
+export const dataRoot = sharedDataRoot();
 
 export function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'eyemulator-gaze-'));

@@ -4,11 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataRoot as sharedDataRoot } from '../../src/util/paths.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src', 'cli', 'main.ts'), ...args], { cwd: repo, encoding: 'utf8' });
 const dir = mkdtempSync(join(tmpdir(), 'eyemulator-priors-cli-'));
-const artifact = join(process.env.EYEMULATOR_DATA ?? join(repo, '..', 'shared', 'data'), 'eyemulator');
+const artifact = join(sharedDataRoot(), 'eyemulator');
 
 test('priors show prints the salience table, transitions and credit', (t) => {
   const r = run('priors', 'show', 'priors/eyetrans.json', '--mode', 'reading', '--top', '3');

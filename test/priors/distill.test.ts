@@ -104,7 +104,7 @@ test('distil: --mode-filter keeps one mode; sorted n-gram keys merge orders', (t
   t.is(report.skippedByFilter, 2);
   // VD→L (2) and L→VD (1) are one label set
   t.is(priors.modes.reading!.ngrams['2'][k(L, VD)], 3);
-  t.is(priors.modes.reading!.ngrams['2'][k(VD, L)], undefined);
+  t.is(priors.modes.reading!.ngrams['2'][k(VD, L)] as number | undefined, undefined);
   t.is(priors.ngramOrder, 'sorted');
 });
 

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { isLabelName } from '../../src/code/labels.ts';
 import { formatImportReport, importArtifactPriors, parsePriors, parsePythonTuple } from '../../src/priors/index.ts';
 import { InputError } from '../../src/util/errors.ts';
+import { dataRoot as sharedDataRoot } from '../../src/util/paths.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dataRoot = process.env.EYEMULATOR_DATA ?? join(repo, '..', 'shared', 'data');
+const dataRoot = sharedDataRoot();
 const artifact = join(dataRoot, 'eyemulator');
 const haveArtifact = existsSync(join(artifact, 'priors', 'combined', 'monogram_counts.json'));
 if (!haveArtifact) console.warn(`import tests on the real artifact skipped: ${artifact} is absent (set EYEMULATOR_DATA)`);
@@ -47,7 +48,7 @@ withArtifact('the artifact import drops the single-character keys, reports them,
     }
   }
   t.is(priors.modes.combined!.ngrams['1']['variable declaration'], raw['variable declaration']);
-  t.is(priors.modes.combined!.ngrams['1']['index operation'], undefined); // 4 < minCount 5: pruned
+  t.is(priors.modes.combined!.ngrams['1']['index operation'] as number | undefined, undefined); // 4 < minCount 5: pruned
   // pruning is reported with the numbers of the raw files
   const bi = JSON.parse(readFileSync(join(artifact, 'priors', 'combined', 'bigram_counts.json'), 'utf8')) as Record<string, number>;
   const labelBi = Object.entries(bi).filter(([k]) => parsePythonTuple(k)!.every(isLabelName));

@@ -101,7 +101,7 @@ test('a drawn path picks exactly the quotas, never non-candidates, uniformly wit
     for (let i = 0; i < p.nPicked; i++) {
       const tok = tokens[p.picked[i]];
       t.false(tok.punct || tok.labelId === 0 || tok.label === D);
-      got[[A, B, C].indexOf(tok.label!) + 1]++;
+      got[([A, B, C] as string[]).indexOf(tok.label!) + 1]++;
       hits[p.picked[i]]++;
       if (i > 0) t.true(p.picked[i] > p.picked[i - 1]); // source order
     }
