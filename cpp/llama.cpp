@@ -14,6 +14,25 @@ bool AttentionCapture::wants(int64_t layer) const {
   return std::find(layers.begin(), layers.end(), layer) != layers.end();
 }
 
+ProjImpl::ProjImpl(int64_t in, int64_t out, bool with_bias) {
+  weight = register_parameter("weight", torch::empty({out, in}));
+  if (with_bias) bias = register_parameter("bias", torch::zeros({out}));
+}
+
+torch::Tensor ProjImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = torch::nn::functional::linear(x, weight, bias.defined() ? bias : torch::Tensor());
+  if (lora_A.defined() && (!lora_enabled || *lora_enabled)) {
+    torch::Tensor xin = x;
+    if (is_training() && lora_dropout > 0) {
+      // Dropout from the model's own generator, so runs repeat and resume bit-exactly.
+      torch::Tensor keep = torch::empty_like(x).bernoulli_(1.0 - lora_dropout, dropout_gen ? c10::optional<at::Generator>(*dropout_gen) : c10::nullopt);
+      xin = x * keep / (1.0 - lora_dropout);
+    }
+    y = y + torch::matmul(torch::matmul(xin, lora_A.to(x.scalar_type()).t()), lora_B.to(x.scalar_type()).t()) * lora_scaling;
+  }
+  return y;
+}
+
 RMSNormImpl::RMSNormImpl(int64_t dim, double eps_) : eps(eps_) {
   weight = register_parameter("weight", torch::ones({dim}));
 }
@@ -71,20 +90,30 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 AttentionImpl::AttentionImpl(const ModelConfig& c)
     : n_heads(c.num_attention_heads), n_kv_heads(c.num_key_value_heads), head_dim(c.head_dim) {
   const bool qkv_bias = c.attention_bias || c.qkv_bias;
-  q_proj = register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, n_heads * head_dim).bias(qkv_bias)));
-  k_proj = register_module("k_proj", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, n_kv_heads * head_dim).bias(qkv_bias)));
-  v_proj = register_module("v_proj", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, n_kv_heads * head_dim).bias(qkv_bias)));
-  o_proj = register_module("o_proj", torch::nn::Linear(torch::nn::LinearOptions(n_heads * head_dim, c.hidden_size).bias(c.attention_bias)));
+  q_proj = register_module("q_proj", Proj(c.hidden_size, n_heads * head_dim, qkv_bias));
+  k_proj = register_module("k_proj", Proj(c.hidden_size, n_kv_heads * head_dim, qkv_bias));
+  v_proj = register_module("v_proj", Proj(c.hidden_size, n_kv_heads * head_dim, qkv_bias));
+  o_proj = register_module("o_proj", Proj(n_heads * head_dim, c.hidden_size, c.attention_bias));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                     const torch::Tensor& mask, torch::Tensor* probs_out) {
+                                     const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache,
+                                     torch::Tensor* v_cache) {
   const int64_t B = x.size(0), T = x.size(1);
   torch::Tensor q = q_proj(x).view({B, T, n_heads, head_dim}).transpose(1, 2);      // [B,H,T,D]
   torch::Tensor k = k_proj(x).view({B, T, n_kv_heads, head_dim}).transpose(1, 2);   // [B,KV,T,D]
   torch::Tensor v = v_proj(x).view({B, T, n_kv_heads, head_dim}).transpose(1, 2);
   q = q * cos + rotate_half(q) * sin;
   k = k * cos + rotate_half(k) * sin;
+  if (k_cache) {
+    if (k_cache->defined()) {
+      k = torch::cat({*k_cache, k}, 2);
+      v = torch::cat({*v_cache, v}, 2);
+    }
+    *k_cache = k;
+    *v_cache = v;
+  }
+  const int64_t Tk = k.size(2);
   const int64_t rep = n_heads / n_kv_heads;
   torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
@@ -100,20 +129,20 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     // Grouped-query attention without copying K/V: query head h uses kv head h / rep (HF repeat_kv
     // order), so the rep query heads of one kv head stack into one [rep*T, D] matrix per kv head.
     torch::Tensor qg = q.reshape({B, n_kv_heads, rep * T, head_dim});
-    torch::Tensor scores = torch::matmul(qg, k.transpose(-2, -1)).view({B, n_heads, T, T});
+    torch::Tensor scores = torch::matmul(qg, k.transpose(-2, -1)).view({B, n_heads, T, Tk});
     scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim))) + mask;
     // Softmax in float32 for half types (as HF), then back.
     const bool half = scores.scalar_type() == torch::kBFloat16 || scores.scalar_type() == torch::kFloat16;
     torch::Tensor probs = half ? torch::softmax(scores, -1, torch::kFloat32).to(scores.scalar_type())
                                : torch::softmax(scores, -1);
     if (probs_out) *probs_out = probs;
-    out = torch::matmul(probs.view({B, n_kv_heads, rep * T, T}), v).view({B, n_heads, T, head_dim});
+    out = torch::matmul(probs.view({B, n_kv_heads, rep * T, Tk}), v).view({B, n_heads, T, head_dim});
   }
   return o_proj(out.transpose(1, 2).reshape({B, T, n_heads * head_dim}));
 }
 
 MLPImpl::MLPImpl(const ModelConfig& c) {
-  auto lin = [&](int64_t i, int64_t o) { return torch::nn::Linear(torch::nn::LinearOptions(i, o).bias(c.mlp_bias)); };
+  auto lin = [&](int64_t i, int64_t o) { return Proj(i, o, c.mlp_bias); };
   gate_proj = register_module("gate_proj", lin(c.hidden_size, c.intermediate_size));
   up_proj = register_module("up_proj", lin(c.hidden_size, c.intermediate_size));
   down_proj = register_module("down_proj", lin(c.intermediate_size, c.hidden_size));
@@ -131,8 +160,9 @@ DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const torch::Tensor& cos, const torch::Tensor& sin,
-                                        const torch::Tensor& mask, torch::Tensor* probs_out) {
-  torch::Tensor x = h + self_attn->forward(input_layernorm(h), cos, sin, mask, probs_out);
+                                        const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache,
+                                        torch::Tensor* v_cache) {
+  torch::Tensor x = h + self_attn->forward(input_layernorm(h), cos, sin, mask, probs_out, k_cache, v_cache);
   return x + mlp->forward(post_attention_layernorm(x));
 }
 
@@ -145,34 +175,53 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) {
 
 CausalLMImpl::CausalLMImpl(const ModelConfig& c) : config(c), rope(c) {
   model = register_module("model", Decoder(c));
-  if (!c.tie_word_embeddings)
-    lm_head = register_module("lm_head", torch::nn::Linear(torch::nn::LinearOptions(c.hidden_size, c.vocab_size).bias(false)));
+  if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Proj(c.hidden_size, c.vocab_size, false));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    auto* L = model->layers->ptr<DecoderLayerImpl>(i).get();
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    projections.emplace_back(p + "self_attn.q_proj", L->self_attn->q_proj);
+    projections.emplace_back(p + "self_attn.k_proj", L->self_attn->k_proj);
+    projections.emplace_back(p + "self_attn.v_proj", L->self_attn->v_proj);
+    projections.emplace_back(p + "self_attn.o_proj", L->self_attn->o_proj);
+    projections.emplace_back(p + "mlp.gate_proj", L->mlp->gate_proj);
+    projections.emplace_back(p + "mlp.up_proj", L->mlp->up_proj);
+    projections.emplace_back(p + "mlp.down_proj", L->mlp->down_proj);
+  }
+  for (auto& pr : projections) pr.second->lora_enabled = &lora_enabled;
 }
 
 torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
-                                   AttentionCapture* capture) {
+                                   AttentionCapture* capture, KVCache* cache) {
   const int64_t B = input_ids.size(0), T = input_ids.size(1);
+  const int64_t past = cache ? cache->length() : 0;
+  const int64_t Tk = past + T;
   torch::Tensor h = model->embed_tokens(input_ids);
   const auto dtype = h.scalar_type();
   // Positions count real tokens only, so left-padded prompts get the same positions as unpadded ones.
   torch::Tensor positions = attention_mask.defined()
-                                ? (attention_mask.to(torch::kInt64).cumsum(-1) - 1).clamp_min(0)
-                                : torch::arange(T, torch::kInt64).unsqueeze(0).expand({B, T});
+                                ? (attention_mask.to(torch::kInt64).cumsum(-1) - 1).clamp_min(0).narrow(1, past, T)
+                                : torch::arange(past, Tk, torch::kInt64).unsqueeze(0).expand({B, T});
   auto [cos, sin] = rope(positions, dtype);
-  // Additive mask [B,1,T,T]: causal, plus padded keys. The lowest finite value (not -inf) keeps
-  // rows of padding queries finite; they carry no loss.
+  // Additive mask [B,1,T,Tk]: query i (absolute position past+i) sees keys ≤ past+i that are not
+  // padding. The lowest finite value (not -inf) keeps rows of padding queries finite; they carry
+  // no loss.
   const double lowest = dtype == torch::kFloat64 ? std::numeric_limits<double>::lowest()
                         : dtype == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::lowest())
                                                    : -1e30;
-  torch::Tensor blocked = torch::ones({T, T}, torch::kBool).triu(1).view({1, 1, T, T});
-  if (attention_mask.defined()) blocked = blocked | (attention_mask == 0).view({B, 1, 1, T});
+  torch::Tensor blocked = torch::ones({T, Tk}, torch::kBool).triu(past + 1).view({1, 1, T, Tk});
+  if (attention_mask.defined()) blocked = blocked | (attention_mask == 0).view({B, 1, 1, Tk});
   torch::Tensor mask = torch::zeros(blocked.sizes(), h.options()).masked_fill(blocked, lowest);
   if (capture) capture->probs.clear();
   const int64_t L = static_cast<int64_t>(model->layers->size());
+  if (cache && cache->k.empty()) {
+    cache->k.resize(L);
+    cache->v.resize(L);
+  }
   for (int64_t i = 0; i < L; ++i) {
     torch::Tensor probs;
     const bool want = capture && capture->wants(i);
-    h = model->layers->ptr<DecoderLayerImpl>(i)->forward(h, cos, sin, mask, want ? &probs : nullptr);
+    h = model->layers->ptr<DecoderLayerImpl>(i)->forward(h, cos, sin, mask, want ? &probs : nullptr,
+                                                          cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);
     if (want) capture->probs.push_back(probs);
   }
   return model->norm(h);
@@ -180,6 +229,59 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
 
 torch::Tensor CausalLMImpl::logits_from_hidden(const torch::Tensor& h) {
   return lm_head ? lm_head(h) : torch::matmul(h, model->embed_tokens->weight.t());
+}
+
+void CausalLMImpl::add_lora(const LoraConfig& lc) {
+  if (has_lora()) throw std::runtime_error("the model already has a LoRA adapter");
+  lora_ = lc;
+  dropout_gen = at::make_generator<at::CPUGeneratorImpl>(lc.seed ^ 0x9e3779b97f4a7c15ULL);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(lc.seed);
+  const double scaling = lc.alpha / static_cast<double>(lc.r);
+  for (auto& p : parameters(true)) p.set_requires_grad(false);
+  torch::NoGradGuard ng;
+  for (auto& [path, proj] : projections) {
+    const std::string leaf = path.substr(path.rfind('.') + 1);
+    if (std::find(lc.target_modules.begin(), lc.target_modules.end(), leaf) == lc.target_modules.end()) continue;
+    const int64_t in = proj->weight.size(1), out = proj->weight.size(0);
+    // PEFT's default init: A ~ kaiming_uniform(a=√5) = U(−1/√in, 1/√in), B = 0 (a fresh adapter
+    // leaves the model's outputs unchanged). Adapters are kept in float32 (or float64).
+    const auto dt = proj->weight.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+    torch::Tensor A = torch::empty({lc.r, in}, torch::kFloat32).uniform_(-bound, bound, gen).to(dt);
+    torch::Tensor Bm = torch::zeros({out, lc.r}, dt);
+    A.set_requires_grad(true);
+    Bm.set_requires_grad(true);
+    proj->lora_A = A;
+    proj->lora_B = Bm;
+    proj->lora_scaling = scaling;
+    proj->lora_dropout = lc.dropout;
+    proj->dropout_gen = &dropout_gen;
+    lora_named_.emplace_back("base_model.model." + path + ".lora_A.weight", A);
+    lora_named_.emplace_back("base_model.model." + path + ".lora_B.weight", Bm);
+  }
+  if (lora_named_.empty()) throw std::runtime_error("no module matches the LoRA target_modules");
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> CausalLMImpl::trainable() {
+  if (has_lora()) return lora_named_;
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (auto& kv : named_parameters(true))
+    if (kv.value().requires_grad()) out.emplace_back(kv.key(), kv.value());
+  return out;
+}
+
+void CausalLMImpl::merge_lora() {
+  torch::NoGradGuard ng;
+  for (auto& [path, proj] : projections) {
+    if (!proj->lora_A.defined()) continue;
+    torch::Tensor delta = torch::matmul(proj->lora_B.to(torch::kFloat64), proj->lora_A.to(torch::kFloat64)) * proj->lora_scaling;
+    proj->weight.add_(delta.to(proj->weight.scalar_type()));
+    proj->lora_A = torch::Tensor();
+    proj->lora_B = torch::Tensor();
+  }
+  lora_named_.clear();
+  lora_ = LoraConfig{0};
+  for (auto& p : parameters(true)) p.set_requires_grad(true);
 }
 
 torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,

@@ -12,6 +12,27 @@
 
 namespace eye {
 
+// A linear projection with HF's parameter names ("weight", "bias") and an optional LoRA branch
+// y = x·Wᵀ + b + scaling·(drop(x)·Aᵀ)·Bᵀ. The LoRA tensors are not registered as module
+// parameters, so the base model's named_parameters() stay exactly HF's; the adapter registry in
+// CausalLM names them the PEFT way.
+struct ProjImpl : torch::nn::Module {
+  ProjImpl(int64_t in, int64_t out, bool bias);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight, bias;
+  torch::Tensor lora_A, lora_B;  // [r, in], [out, r]; undefined = no adapter
+  double lora_scaling = 0, lora_dropout = 0;
+  const bool* lora_enabled = nullptr;  // the model's switch (adapters off for reference passes)
+  at::Generator* dropout_gen = nullptr;
+};
+TORCH_MODULE(Proj);
+
+// Per-layer key/value cache for incremental decoding: [B, KV, T_cached, D].
+struct KVCache {
+  std::vector<torch::Tensor> k, v;
+  int64_t length() const { return k.empty() || !k[0].defined() ? 0 : k[0].size(2); }
+};
+
 // Which layers' attention probabilities [B,H,T,T] to keep during a forward pass.
 struct AttentionCapture {
   std::vector<int64_t> layers;          // empty = none
@@ -37,9 +58,12 @@ struct RotaryEmbedding {
 
 struct AttentionImpl : torch::nn::Module {
   AttentionImpl(const ModelConfig& c);
+  // mask: additive [B,1,Tq,Tk]. With a cache, k/v of the new tokens are appended to (*k_cache,
+  // *v_cache) and attention runs over the whole cached sequence.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask, torch::Tensor* probs_out);
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+                        const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache = nullptr,
+                        torch::Tensor* v_cache = nullptr);
+  Proj q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t n_heads, n_kv_heads, head_dim;
 };
 TORCH_MODULE(Attention);
@@ -47,14 +71,15 @@ TORCH_MODULE(Attention);
 struct MLPImpl : torch::nn::Module {
   MLPImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& x);
-  torch::nn::Linear gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+  Proj gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 };
 TORCH_MODULE(MLP);
 
 struct DecoderLayerImpl : torch::nn::Module {
   DecoderLayerImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask, torch::Tensor* probs_out);
+                        const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache = nullptr,
+                        torch::Tensor* v_cache = nullptr);
   Attention self_attn{nullptr};
   MLP mlp{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
@@ -70,22 +95,58 @@ struct DecoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(Decoder);
 
+struct LoraConfig {
+  int64_t r = 8;
+  double alpha = 16, dropout = 0.0;
+  std::vector<std::string> target_modules;  // short names: q_proj, k_proj, ...
+  uint64_t seed = 0;                        // init of A and the dropout stream
+};
+
 struct CausalLMImpl : torch::nn::Module {
   explicit CausalLMImpl(const ModelConfig& c);
   // input_ids [B,T] int64; attention_mask [B,T] (1 = token, 0 = padding) or undefined.
   // Returns logits [B,T,V] in the parameters' dtype.
   torch::Tensor forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                         AttentionCapture* capture = nullptr);
-  // The hidden states after the final norm (for callers that want to avoid the vocab projection).
-  torch::Tensor hidden(const torch::Tensor& input_ids, const torch::Tensor& attention_mask, AttentionCapture* capture);
+  // The hidden states after the final norm. With a cache, input_ids are only the new tokens and
+  // attention_mask covers cached + new tokens [B, T_cached + T_new].
+  torch::Tensor hidden(const torch::Tensor& input_ids, const torch::Tensor& attention_mask, AttentionCapture* capture,
+                       KVCache* cache = nullptr);
   torch::Tensor logits_from_hidden(const torch::Tensor& h);
   // HF initialisation: Linear/Embedding weights ~ N(0, initializer_range), biases 0, norms 1.
   void init_weights(uint64_t seed);
 
+  // LoRA: attaches fresh adapters (A ~ kaiming-uniform as PEFT, B = 0) to the target modules and
+  // freezes every base parameter. Adapter tensors are named as PEFT saves them.
+  void add_lora(const LoraConfig& lc);
+  bool has_lora() const { return lora_.r > 0 && !lora_named_.empty(); }
+  const LoraConfig& lora_config() const { return lora_; }
+  // PEFT names ("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight") → tensors.
+  const std::vector<std::pair<std::string, torch::Tensor>>& lora_tensors() const { return lora_named_; }
+  // Parameters the optimizer updates: the adapters with LoRA, every parameter without.
+  std::vector<std::pair<std::string, torch::Tensor>> trainable();
+  // Folds the adapters into the base weights (W += scaling·B·A) and removes them.
+  void merge_lora();
+  bool lora_enabled = true;  // false = reference pass through the base model (no copies)
+  at::Generator dropout_gen;
+
   ModelConfig config;
   Decoder model{nullptr};
-  torch::nn::Linear lm_head{nullptr};  // null when tie_word_embeddings
+  Proj lm_head{nullptr};  // null when tie_word_embeddings
   RotaryEmbedding rope;
+  std::vector<std::pair<std::string, Proj>> projections;  // HF module path → projection
+
+ private:
+  LoraConfig lora_{0};
+  std::vector<std::pair<std::string, torch::Tensor>> lora_named_;
+};
+
+// RAII: adapters off for the lifetime of the guard (the reference policy of the preference term).
+struct LoraOffGuard {
+  CausalLMImpl& m;
+  bool prev;
+  explicit LoraOffGuard(CausalLMImpl& mm) : m(mm), prev(mm.lora_enabled) { m.lora_enabled = false; }
+  ~LoraOffGuard() { m.lora_enabled = prev; }
 };
 TORCH_MODULE(CausalLM);
 

@@ -45,6 +45,49 @@ std::pair<int64_t, double> loss_positions(const Batch& b) {
   return {n, ws};
 }
 
+torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& labels) {
+  const int64_t T = logits.size(1);
+  torch::Tensor lg = logits.narrow(1, 0, T - 1);
+  if (lg.scalar_type() != torch::kFloat64) lg = lg.to(torch::kFloat32);
+  torch::Tensor target = labels.narrow(1, 1, T - 1);
+  torch::Tensor active = target != -100;
+  torch::Tensor lp = torch::log_softmax(lg, -1).gather(-1, target.clamp_min(0).unsqueeze(-1)).squeeze(-1);
+  return lp * active.to(lp.scalar_type());
+}
+
+namespace {
+std::pair<torch::Tensor, torch::Tensor> path_split(const Batch& b) {
+  const int64_t T = b.labels.size(1);
+  torch::Tensor active = b.labels.narrow(1, 1, T - 1) != -100;
+  torch::Tensor path = b.path_mask.defined() ? (b.path_mask.narrow(1, 1, T - 1).to(torch::kBool) & active)
+                                             : torch::zeros_like(active);
+  return {path, active & ~path};
+}
+}  // namespace
+
+int64_t preference_sequences(const Batch& b) {
+  auto [path, non] = path_split(b);
+  return ((path.sum(1) > 0) & (non.sum(1) > 0)).sum().item<int64_t>();
+}
+
+PrefOutput preference_loss(const torch::Tensor& policy_logp, const torch::Tensor& ref_logp, const Batch& b, double beta,
+                           double denominator) {
+  auto [path, non] = path_split(b);
+  const auto dt = policy_logp.scalar_type();
+  torch::Tensor r = policy_logp - ref_logp;
+  torch::Tensor np = path.sum(1), nn = non.sum(1);
+  torch::Tensor valid = (np > 0) & (nn > 0);
+  torch::Tensor mean_p = (r * path.to(dt)).sum(1) / np.clamp_min(1).to(dt);
+  torch::Tensor mean_n = (r * non.to(dt)).sum(1) / nn.clamp_min(1).to(dt);
+  torch::Tensor per_seq = -torch::log_sigmoid(beta * (mean_p - mean_n));
+  PrefOutput out;
+  out.sequences = valid.sum().item<int64_t>();
+  double denom = denominator > 0 ? denominator : static_cast<double>(out.sequences);
+  if (denom <= 0) denom = 1;
+  out.loss = (per_seq * valid.to(dt)).sum() / denom;
+  return out;
+}
+
 LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normalize_by_weights, double denominator) {
   const int64_t B = logits.size(0), T = logits.size(1), V = logits.size(2);
   // CE in float32 at least: bf16 log-softmax over a large vocabulary loses too much.

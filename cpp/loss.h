@@ -18,6 +18,23 @@ struct LossOutput {
 // `denominator` > 0 overrides N (gradient accumulation normalises by the whole group's N).
 LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normalize_by_weights, double denominator = 0);
 
+// log π(x_t | x_<t) for every position predicted in the batch: [B, T-1] (0 where labels = -100).
+torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& labels);
+
+// The token-level preference term of METHOD.md §5: r_j = log π − log π_ref on loss positions,
+// L_pref = −log σ(β·(mean_{j∈P̃} r_j − mean_{j∉P̃} r_j)) per sequence. Sequences without path or
+// without non-path loss tokens have no preference term. Returns the SUM over sequences divided by
+// `denominator` (the number of sequences with a term in the whole accumulation group; 0 = this
+// batch's count), so accumulated micro-batches equal one big batch.
+struct PrefOutput {
+  torch::Tensor loss;   // scalar
+  int64_t sequences = 0;
+};
+PrefOutput preference_loss(const torch::Tensor& policy_logp, const torch::Tensor& ref_logp, const Batch& b, double beta,
+                           double denominator = 0);
+// Sequences of a batch that have both path and non-path loss tokens.
+int64_t preference_sequences(const Batch& b);
+
 // Loss positions and Σw of a batch, without a forward pass (to normalise accumulated micro-batches).
 std::pair<int64_t, double> loss_positions(const Batch& b);
 

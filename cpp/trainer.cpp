@@ -7,15 +7,38 @@
 
 namespace eye {
 
-std::pair<std::vector<torch::Tensor>, std::vector<bool>> trainable_parameters(torch::nn::Module& m) {
+std::pair<std::vector<torch::Tensor>, std::vector<bool>> trainable_parameters(CausalLMImpl& m) {
   std::vector<torch::Tensor> ps;
   std::vector<bool> decay;
-  for (auto& p : m.parameters(true)) {
-    if (!p.requires_grad()) continue;
-    ps.push_back(p);
-    decay.push_back(p.dim() >= 2);
+  for (auto& kv : m.trainable()) {
+    ps.push_back(kv.second);
+    decay.push_back(kv.second.dim() >= 2);
   }
   return {ps, decay};
+}
+
+CausalLM frozen_copy(CausalLMImpl& m) {
+  CausalLM c(m.config);
+  torch::NoGradGuard ng;
+  auto src = m.named_parameters(true);
+  const auto dt = src.begin()->value().scalar_type();
+  c->to(dt);
+  for (auto& kv : c->named_parameters(true)) {
+    kv.value().copy_(*src.find(kv.key()));
+    kv.value().set_requires_grad(false);
+  }
+  c->eval();
+  return c;
+}
+
+torch::Tensor reference_logprobs(CausalLMImpl& m, CausalLMImpl* reference, const Batch& b) {
+  torch::NoGradGuard ng;
+  if (m.has_lora()) {
+    LoraOffGuard off(m);
+    return token_logprobs(m.forward(b.input_ids, b.attention_mask), b.labels);
+  }
+  if (!reference) throw EngineError(ErrorCode::State, "the preference term needs a reference model");
+  return token_logprobs(reference->forward(b.input_ids, b.attention_mask), b.labels);
 }
 
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
@@ -60,7 +83,11 @@ Trainer::Trainer(CausalLM model, TrainerOptions opts)
     : model_(std::move(model)),
       opts_(opts),
       params_(trainable_parameters(*model_).first),
-      optimizer_(params_, trainable_parameters(*model_).second, opts.adamw) {}
+      optimizer_(params_, trainable_parameters(*model_).second, opts.adamw) {
+  // Full fine-tuning with a preference term needs π_ref = the starting weights: keep a frozen
+  // copy. With LoRA the same weights with adapters off serve, at no memory cost.
+  if (opts_.gamma > 0 && !model_->has_lora()) reference_ = frozen_copy(*model_);
+}
 
 StepResult Trainer::step(const std::vector<Batch>& micro) {
   if (micro.empty()) fail(ErrorCode::Batch, "a training step needs at least one batch");
@@ -76,19 +103,35 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
   }
   double denom = opts_.normalize_by_weights ? wsum : static_cast<double>(active);
   if (denom <= 0) denom = 1;
+  const bool pref = opts_.gamma > 0;
+  int64_t pref_seqs = 0;
+  if (pref)
+    for (const auto& b : micro) pref_seqs += preference_sequences(b);
   for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-  double total = 0;
+  double total = 0, sft_total = 0, pref_total = 0;
   for (const auto& b : micro) {
     torch::Tensor loss;
     {
       AutocastScope ac(opts_.bf16_autocast);
+      torch::Tensor ref_lp;
+      if (pref && pref_seqs > 0) ref_lp = reference_logprobs(*model_, reference_.get(), b);
       torch::Tensor logits = model_->forward(b.input_ids, b.attention_mask);
-      loss = weighted_ce(logits, b, opts_.normalize_by_weights, denom).loss;
+      torch::Tensor sft = weighted_ce(logits, b, opts_.normalize_by_weights, denom).loss;
+      loss = sft;
+      sft_total += sft.item<double>();
+      if (pref && pref_seqs > 0) {
+        PrefOutput po = preference_loss(token_logprobs(logits, b.labels), ref_lp, b, opts_.beta, static_cast<double>(pref_seqs));
+        loss = loss + opts_.gamma * po.loss;
+        pref_total += po.loss.item<double>();
+      }
     }
     loss.backward();
     total += loss.item<double>();
   }
   StepResult r;
+  r.sft = sft_total;
+  r.pref = pref_total;
+  r.pref_sequences = pref_seqs;
   r.grad_norm = clip_grad_norm(params_, opts_.max_grad_norm);
   r.lr = opts_.schedule.at(optimizer_.steps());
   optimizer_.step(r.lr);

@@ -20,10 +20,15 @@ struct TrainerOptions {
   double max_grad_norm = 1.0;       // 0 = no clipping
   bool normalize_by_weights = false;  // L = Σ w·CE / Σ w instead of / N
   bool bf16_autocast = false;       // CPU autocast to bfloat16 for matmuls (opt-in; fp32 master weights)
+  double gamma = 0.0;               // weight of the token-level preference term (0 = pure weighted SFT)
+  double beta = 0.1;                // its temperature
 };
 
 struct StepResult {
-  double loss = 0;       // the group's weighted loss (the value that was differentiated)
+  double loss = 0;       // the group's total loss L = L_SFT + γ·L_pref (the value differentiated)
+  double sft = 0;        // L_SFT
+  double pref = 0;       // L_pref (0 when γ = 0 or no sequence has path and non-path tokens)
+  int64_t pref_sequences = 0;
   double grad_norm = 0;  // global L2 norm of the gradients before clipping
   double lr = 0;         // learning rate used for this step
   int64_t tokens = 0;    // loss positions in the group
@@ -43,10 +48,21 @@ class Trainer {
   TrainerOptions opts_;
   std::vector<torch::Tensor> params_;
   AdamW optimizer_;
+  CausalLM reference_{nullptr};  // frozen copy of the start for full fine-tuning with γ > 0
+
+ public:
+  const std::vector<torch::Tensor>& params() const { return params_; }
 };
 
-// Trainable parameters of a model and whether each gets weight decay (not 1-D: biases, norms).
-std::pair<std::vector<torch::Tensor>, std::vector<bool>> trainable_parameters(torch::nn::Module& m);
+// Trainable parameters of a model (adapters with LoRA) and whether each gets weight decay
+// (not 1-D: biases, norms).
+std::pair<std::vector<torch::Tensor>, std::vector<bool>> trainable_parameters(CausalLMImpl& m);
+
+// A new model with the same config, dtype and parameter values, gradients off.
+CausalLM frozen_copy(CausalLMImpl& m);
+
+// log π_ref(x_t|x_<t) [B,T-1]: adapters off when the model has LoRA, else the given reference copy.
+torch::Tensor reference_logprobs(CausalLMImpl& m, CausalLMImpl* reference, const Batch& b);
 
 // Global L2 norm of the gradients; scales them by max_norm/(norm+1e-6) when norm > max_norm > 0.
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm);
