@@ -132,6 +132,11 @@ class ForwardWorker : public PromiseWorker {
     Napi::Object o = Napi::Object::New(env);
     o.Set("loss", r_.loss);
     o.Set("tokens", static_cast<double>(r_.tokens));
+    if (o_.reference) {
+      o.Set("pref", r_.pref);
+      o.Set("prefSequences", static_cast<double>(r_.pref_sequences));
+    }
+    o.Set("total", r_.total);
     o.Set("logits", tensor_to_js(env, r_.logits));
     o.Set("tokenCe", tensor_to_js(env, r_.token_ce));
     if (o_.grads) {
@@ -155,6 +160,15 @@ class ForwardWorker : public PromiseWorker {
   eye::InspectResult r_;
 };
 
+// A base parameter by HF name or an adapter tensor by PEFT name.
+torch::Tensor find_tensor(eye::CausalLMImpl& m, const std::string& name) {
+  auto params = m.named_parameters(true);  // find() points into this dict: keep it alive
+  if (auto* p = params.find(name)) return *p;
+  for (auto& kv : m.lora_tensors())
+    if (kv.first == name) return kv.second;
+  eye::fail(eye::ErrorCode::Argument, "no parameter or adapter tensor named \"" + name + "\"");
+}
+
 }  // namespace
 
 int threads_option(const Napi::Object& o) {
@@ -173,6 +187,13 @@ Napi::Function ModelWrap::Init(Napi::Env env) {
                                   InstanceMethod("getParameter", &ModelWrap::GetParameter),
                                   InstanceMethod("setParameter", &ModelWrap::SetParameter),
                                   InstanceMethod("dispose", &ModelWrap::Dispose),
+                                  InstanceMethod("addLora", &ModelWrap::AddLora),
+                                  InstanceMethod("loadAdapter", &ModelWrap::LoadAdapter),
+                                  InstanceMethod("saveAdapter", &ModelWrap::SaveAdapter),
+                                  InstanceMethod("mergeLora", &ModelWrap::MergeLora),
+                                  InstanceMethod("loraInfo", &ModelWrap::LoraInfo),
+                                  InstanceMethod("setAdaptersEnabled", &ModelWrap::SetAdaptersEnabled),
+                                  InstanceMethod("generate", &ModelWrap::Generate),
                                   InstanceAccessor("disposed", &ModelWrap::IsDisposed, nullptr)});
   g_ctor = new Napi::FunctionReference(Napi::Persistent(f));
   return f;
@@ -235,6 +256,12 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
     eye::InspectOptions io;
     io.grads = o.Get("grads").ToBoolean().Value();
     io.normalize_by_weights = o.Get("normalizeByWeights").ToBoolean().Value();
+    io.adapters_off = o.Get("adaptersOff").ToBoolean().Value();
+    io.reference = o.Get("reference").ToBoolean().Value();
+    Napi::Value beta = o.Get("beta");
+    if (beta.IsNumber()) io.beta = beta.As<Napi::Number>().DoubleValue();
+    Napi::Value gamma = o.Get("gamma");
+    if (gamma.IsNumber()) io.gamma = gamma.As<Napi::Number>().DoubleValue();
     Napi::Value layers = o.Get("attentionLayers");
     if (layers.IsArray()) {
       Napi::Array a = layers.As<Napi::Array>();
@@ -265,10 +292,7 @@ Napi::Value ModelWrap::GetParameter(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     std::string name = str_arg(info, 0, "getParameter(name)");
     auto lk = lock_live(*h_);
-    auto params = h_->model->named_parameters(true);  // find() points into this dict: keep it alive
-    auto* p = params.find(name);
-    if (!p) eye::fail(eye::ErrorCode::Argument, "no parameter named \"" + name + "\"");
-    return tensor_to_js(info.Env(), *p);
+    return tensor_to_js(info.Env(), find_tensor(*h_->model, name));
   });
 }
 
@@ -277,13 +301,11 @@ Napi::Value ModelWrap::SetParameter(const Napi::CallbackInfo& info) {
     std::string name = str_arg(info, 0, "setParameter(name, data)");
     if (info.Length() < 2) eye::fail(eye::ErrorCode::Argument, "setParameter(name, data) needs data");
     auto lk = lock_live(*h_);
-    auto params = h_->model->named_parameters(true);  // find() points into this dict: keep it alive
-    auto* p = params.find(name);
-    if (!p) eye::fail(eye::ErrorCode::Argument, "no parameter named \"" + name + "\"");
-    torch::Tensor src = view_typed_array(info[1], p->sizes().vec(), "setParameter data for " + name);
+    torch::Tensor p = find_tensor(*h_->model, name);
+    torch::Tensor src = view_typed_array(info[1], p.sizes().vec(), "setParameter data for " + name);
     if (!src.is_floating_point()) eye::fail(eye::ErrorCode::Argument, "setParameter data must be Float32Array or Float64Array");
     torch::NoGradGuard ng;
-    p->copy_(src);
+    p.copy_(src);
     return info.Env().Undefined();
   });
 }

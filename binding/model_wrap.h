@@ -27,6 +27,14 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value SetParameter(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value IsDisposed(const Napi::CallbackInfo& info);
+  // model_adapters.cpp
+  Napi::Value AddLora(const Napi::CallbackInfo& info);
+  Napi::Value LoadAdapter(const Napi::CallbackInfo& info);
+  Napi::Value SaveAdapter(const Napi::CallbackInfo& info);
+  Napi::Value MergeLora(const Napi::CallbackInfo& info);
+  Napi::Value LoraInfo(const Napi::CallbackInfo& info);
+  Napi::Value SetAdaptersEnabled(const Napi::CallbackInfo& info);
+  Napi::Value Generate(const Napi::CallbackInfo& info);
 
   std::shared_ptr<eye::ModelHandle> h_;
 };

@@ -33,6 +33,9 @@ class StepWorker : public PromiseWorker {
   Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("loss", r_.loss);
+    o.Set("sft", r_.sft);
+    o.Set("pref", r_.pref);
+    o.Set("prefSequences", static_cast<double>(r_.pref_sequences));
     o.Set("gradNorm", r_.grad_norm);
     o.Set("lr", r_.lr);
     o.Set("tokens", static_cast<double>(r_.tokens));
@@ -82,6 +85,9 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     t.max_grad_norm = num_opt(o, "maxGradNorm", 1.0);
     t.normalize_by_weights = o.Get("normalizeByWeights").ToBoolean().Value();
     t.bf16_autocast = o.Get("bf16Autocast").ToBoolean().Value();
+    t.gamma = num_opt(o, "gamma", 0.0);
+    t.beta = num_opt(o, "beta", 0.1);
+    if (t.gamma < 0) eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be non-negative");
     threads_ = threads_option(o);
     std::lock_guard<std::mutex> lk(h_->mu);
     if (h_->disposed || !h_->model) eye::fail(eye::ErrorCode::State, "the model is disposed or holds no weights");

@@ -2,6 +2,7 @@
 
 #include "errors.h"
 #include "loss.h"
+#include "trainer.h"
 
 namespace eye {
 
@@ -17,13 +18,29 @@ InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOpti
   cap.layers = o.attention_layers;
   InspectResult r;
   for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+  for (auto& kv : model->lora_tensors()) kv.second.mutable_grad() = torch::Tensor();
+  torch::Tensor ref_lp;
+  // π_ref: the adapters-off model with LoRA; without LoRA the loaded weights are the reference
+  // (so r = 0 and L_pref = ln 2: a loaded full checkpoint has no other starting point).
+  if (o.reference) ref_lp = reference_logprobs(*model, model->has_lora() ? nullptr : model.get(), b).to(torch::kFloat64);
+  LoraOffGuard restore(*model);  // puts the switch back on exit
+  model->lora_enabled = !o.adapters_off && restore.prev;
   torch::Tensor logits = model->forward(b.input_ids, b.attention_mask, o.attention_layers.empty() ? nullptr : &cap);
   LossOutput lo = weighted_ce(logits, b, o.normalize_by_weights);
+  torch::Tensor total = lo.loss;
+  if (o.reference) {
+    PrefOutput po = preference_loss(token_logprobs(logits, b.labels).to(torch::kFloat64), ref_lp, b, o.beta);
+    r.pref = po.loss.item<double>();
+    r.pref_sequences = po.sequences;
+    if (o.gamma != 0) total = total + o.gamma * po.loss.to(total.scalar_type());
+  }
+  r.total = total.item<double>();
   if (o.grads) {
-    lo.loss.backward();
-    for (auto& kv : model->named_parameters(true))
-      if (kv.value().grad().defined()) r.grads.emplace_back(kv.key(), kv.value().grad().detach().clone());
+    total.backward();
+    for (auto& kv : model->trainable())
+      if (kv.second.grad().defined()) r.grads.emplace_back(kv.first, kv.second.grad().detach().clone());
     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+    for (auto& kv : model->lora_tensors()) kv.second.mutable_grad() = torch::Tensor();
   }
   torch::GradMode::set_enabled(false);
   const auto out_t = logits.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;

@@ -114,7 +114,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
     {
       AutocastScope ac(opts_.bf16_autocast);
       torch::Tensor ref_lp;
-      if (pref && pref_seqs > 0) ref_lp = reference_logprobs(*model_, reference_.get(), b);
+      if (pref && pref_seqs > 0) ref_lp = reference_logprobs(*model_, reference_.is_empty() ? nullptr : reference_.get(), b);
       torch::Tensor logits = model_->forward(b.input_ids, b.attention_mask);
       torch::Tensor sft = weighted_ce(logits, b, opts_.normalize_by_weights, denom).loss;
       loss = sft;

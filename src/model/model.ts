@@ -13,6 +13,10 @@ import {
   type NativeBatch,
   type NativeForwardResult,
   type NativeModel,
+  type LoraOptions,
+  type LoraInfo,
+  type GenerateOptions,
+  type NativeGeneration,
 } from '../native/index.ts';
 import { makeHfConfig, type ModelShape } from './config.ts';
 
@@ -30,6 +34,14 @@ export interface ForwardOptions {
   attentionLayers?: number[];
   /** L = Σ w·CE / Σ w instead of / N. */
   normalizeByWeights?: boolean;
+  /** Run the base model with the LoRA adapters switched off. */
+  adaptersOff?: boolean;
+  /** Also compute L_pref against the adapters-off model (needs `pathMask` in the batch). */
+  reference?: boolean;
+  /** Preference temperature β (default 0.1). */
+  beta?: number;
+  /** With `reference` and `grads`: gradients of L_SFT + γ·L_pref. */
+  gamma?: number;
   threads?: number;
 }
 
@@ -97,6 +109,38 @@ export class Model {
   /** One forward pass (and backward with `grads`) returning logits, per-token CE and the loss. */
   async forward(batch: NativeBatch, opts: ForwardOptions = {}): Promise<NativeForwardResult> {
     return this.handle.forward(batch, opts);
+  }
+
+  /**
+   * Attaches fresh LoRA adapters (PEFT init: A uniform, B = 0, so outputs are unchanged) to the
+   * target modules and freezes the base weights; training then updates only the adapters.
+   */
+  addLora(opts: LoraOptions = {}): LoraInfo {
+    return this.handle.addLora(opts);
+  }
+
+  /** Loads a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors). */
+  async loadAdapter(dir: string): Promise<LoraInfo> {
+    return this.handle.loadAdapter(dir);
+  }
+
+  /** Saves the adapters in PEFT's format; `baseModel` fills base_model_name_or_path. */
+  async saveAdapter(dir: string, opts: { baseModel?: string } = {}): Promise<LoraInfo> {
+    return this.handle.saveAdapter(dir, { baseModel: opts.baseModel ?? this.dir ?? '' });
+  }
+
+  /** Folds the adapters into the base weights (W += α/r·B·A); save() then writes a plain HF checkpoint. */
+  mergeLora(): void {
+    this.handle.mergeLora();
+  }
+
+  get lora(): LoraInfo | null {
+    return this.handle.loraInfo();
+  }
+
+  /** Greedy or beam decoding of token-id prompts (left-padded internally), off the JS thread. */
+  async generate(prompts: Array<Int32Array | number[]>, opts: GenerateOptions = {}): Promise<NativeGeneration[]> {
+    return this.handle.generate(prompts, opts);
   }
 
   getParameter(name: string) {

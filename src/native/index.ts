@@ -64,7 +64,13 @@ export interface LoadInfo extends ModelInfo {
 }
 
 export interface NativeForwardResult {
+  /** L_SFT. */
   loss: number;
+  /** L_SFT + γ·L_pref: the value the gradients are of. */
+  total: number;
+  /** L_pref (with `reference`). */
+  pref?: number;
+  prefSequences?: number;
   tokens: number;
   logits: TensorData<Float32Array | Float64Array>;
   tokenCe: TensorData<Float32Array | Float64Array>;
@@ -73,7 +79,11 @@ export interface NativeForwardResult {
 }
 
 export interface NativeStepResult {
+  /** L = L_SFT + γ·L_pref. */
   loss: number;
+  sft: number;
+  pref: number;
+  prefSequences: number;
   gradNorm: number;
   lr: number;
   tokens: number;
@@ -93,7 +103,60 @@ export interface NativeTrainerOptions {
   maxGradNorm?: number;
   normalizeByWeights?: boolean;
   bf16Autocast?: boolean;
+  /** Weight γ of the token-level preference term (0 = weighted SFT only; METHOD.md uses 0.1). */
+  gamma?: number;
+  /** Preference temperature β (default 0.1). */
+  beta?: number;
   threads?: number;
+}
+
+export interface LoraOptions {
+  /** Rank r (default 8). */
+  r?: number;
+  /** lora_alpha (default 16); scaling = alpha / r. */
+  alpha?: number;
+  /** Dropout on the adapter input during training (default 0). */
+  dropout?: number;
+  /** Module names (default q,k,v,o,gate,up,down projections). */
+  targetModules?: string[];
+  /** Seed of A's initialisation and of the dropout stream. */
+  seed?: number;
+}
+
+export interface LoraInfo {
+  r: number;
+  alpha: number;
+  dropout: number;
+  targetModules: string[];
+  parameters: number;
+  tensors: string[];
+  enabled: boolean;
+}
+
+export interface GenerateOptions {
+  maxNewTokens?: number;
+  /** Token ids that end a sequence (kept in the output). */
+  eosIds?: number[];
+  /** Left-padding id (never attended to). */
+  padId?: number;
+  /** Beam width (1 = greedy). */
+  beams?: number;
+  lengthPenalty?: number;
+  /** Default true; false recomputes the whole prefix every step (for checking). */
+  useCache?: boolean;
+  /** Layers whose attention of each generated token over the prompt to return (greedy only). */
+  attentionLayers?: number[];
+  /** Called after every step with the token emitted per prompt (-1 = already finished). */
+  onToken?: (step: number, tokens: number[]) => void;
+  threads?: number;
+}
+
+export interface NativeGeneration {
+  tokens: Int32Array;
+  logprobs: Float64Array;
+  finish: 'eos' | 'length';
+  /** layer → [generated, heads, promptLength] */
+  attention?: Record<string, TensorData<Float32Array>>;
 }
 
 export interface NativeModel {
@@ -102,8 +165,24 @@ export interface NativeModel {
   save(dir: string, opts?: { dtype?: Dtype }): Promise<void>;
   forward(
     batch: NativeBatch,
-    opts?: { grads?: boolean; attentionLayers?: number[]; normalizeByWeights?: boolean; threads?: number },
+    opts?: {
+      grads?: boolean;
+      attentionLayers?: number[];
+      normalizeByWeights?: boolean;
+      adaptersOff?: boolean;
+      reference?: boolean;
+      beta?: number;
+      gamma?: number;
+      threads?: number;
+    },
   ): Promise<NativeForwardResult>;
+  addLora(opts?: LoraOptions): LoraInfo;
+  loadAdapter(dir: string): Promise<LoraInfo>;
+  saveAdapter(dir: string, opts?: { baseModel?: string }): Promise<LoraInfo>;
+  mergeLora(): void;
+  loraInfo(): LoraInfo | null;
+  setAdaptersEnabled(on: boolean): void;
+  generate(prompts: Array<Int32Array | number[]>, opts?: GenerateOptions): Promise<NativeGeneration[]>;
   info(): ModelInfo;
   getParameter(name: string): TensorData<Float32Array | Float64Array>;
   setParameter(name: string, data: Float32Array | Float64Array): void;

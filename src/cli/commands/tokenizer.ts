@@ -1,0 +1,48 @@
+/**
+ * `eyemulator tokenizer train --vocab-size N --out tokenizer.json [--min-frequency 2]
+ *  [--special <|bos|>,<|eos|>,<|pad|>] [--unit line|file] FILES…`: a byte-level BPE vocabulary
+ * (GPT-2 style) written as a Hugging Face tokenizer.json + tokenizer_config.json. The work is in
+ * src/tokenizer/; this file only parses flags and prints.
+ */
+import type { CommandModule } from 'yargs';
+import { OptionError } from '../../util/errors.ts';
+import { formatTrainStats, parseSpecials, saveTrainedTokenizer, trainTokenizer } from '../../tokenizer/index.ts';
+
+const trainCmd: CommandModule = {
+  command: 'train <files..>',
+  describe: 'train a byte-level BPE tokenizer on text files (one example per line by default)',
+  builder: (y) =>
+    y
+      .positional('files', { type: 'string', array: true, demandOption: true, describe: 'training text files' })
+      .option('vocab-size', { type: 'number', demandOption: true, describe: 'total vocabulary: special tokens + 256 bytes + merges' })
+      .option('out', { type: 'string', demandOption: true, describe: 'tokenizer.json to write (tokenizer_config.json goes beside it)' })
+      .option('min-frequency', { type: 'number', default: 2, describe: 'merge a pair only if it occurs at least this often' })
+      .option('special', { type: 'string', default: '<|bos|>,<|eos|>,<|pad|>', describe: 'special tokens, comma-separated, at ids 0…k−1 (first three = bos, eos, pad)' })
+      .option('unit', { choices: ['line', 'file'] as const, default: 'line' as const, describe: 'a training text is each non-empty line, or each whole file' }),
+  handler: async (argv) => {
+    const vocabSize = Number(argv['vocab-size']);
+    const minFrequency = Number(argv['min-frequency']);
+    if (!Number.isInteger(vocabSize)) throw new OptionError(`--vocab-size must be an integer, got ${String(argv['vocab-size'])}`);
+    if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new OptionError(`--min-frequency must be a positive integer, got ${String(argv['min-frequency'])}`);
+    const files = (argv.files as unknown[]).map(String);
+    const trained = await trainTokenizer(files, {
+      vocabSize,
+      minFrequency,
+      specialTokens: parseSpecials(argv.special as string),
+      unit: argv.unit as 'line' | 'file',
+    });
+    const paths = saveTrainedTokenizer(trained, String(argv.out));
+    console.log(formatTrainStats(trained.stats));
+    if (trained.stats.vocabSize < vocabSize)
+      console.log(`note: the vocabulary has ${trained.stats.vocabSize} < ${vocabSize} tokens (no pair left with frequency ≥ ${minFrequency})`);
+    console.log(`wrote ${paths.tokenizer} and ${paths.config}`);
+  },
+};
+
+const command: CommandModule = {
+  command: 'tokenizer <command>',
+  describe: 'train a byte-level BPE tokenizer (HF tokenizer.json)',
+  builder: (y) => y.command(trainCmd).demandCommand(1),
+  handler: () => {},
+};
+export default command;
