@@ -140,7 +140,21 @@ export class Model {
 
   /** Greedy or beam decoding of token-id prompts (left-padded internally), off the JS thread. */
   async generate(prompts: Array<Int32Array | number[]>, opts: GenerateOptions = {}): Promise<NativeGeneration[]> {
-    return this.handle.generate(prompts, opts);
+    const onToken = opts.onToken;
+    if (!onToken) return this.handle.generate(prompts, opts);
+    // Streamed steps arrive through a thread-safe queue that may drain after the promise settles:
+    // resolve only once every step (one per generated position) has reached the callback.
+    let delivered = 0;
+    const out = await this.handle.generate(prompts, {
+      ...opts,
+      onToken: (step, toks) => {
+        delivered++;
+        onToken(step, toks);
+      },
+    });
+    const steps = Math.max(0, ...out.map((g) => g.tokens.length));
+    while (delivered < steps) await new Promise((r) => setImmediate(r));
+    return out;
   }
 
   getParameter(name: string) {
