@@ -135,7 +135,7 @@ export async function fitExample(
   const prompt = buildPrompt(task, code);
   const promptTokens = await count(tok, prompt);
   if (promptTokens + targetTokens + SPECIAL_TOKENS_PER_SEQUENCE <= maxLength) {
-    if (report) recordTruncation(report, { action: 'keep', codeTokens: -1 });
+    if (report) report.kept++;
     return { code, prompt, target, promptTokens, targetTokens, codeTokensCut: 0, truncated: false };
   }
   const codeEnc = await tok.encode(code, null, { addSpecialTokens: false });

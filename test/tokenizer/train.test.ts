@@ -193,3 +193,61 @@ test('the CLI command trains and writes tokenizer.json + tokenizer_config.json',
   t.regex(logs.join('\n'), /vocabulary: 290 \(31 merges; stopped by vocab-size\)/);
   t.truthy(JSON.parse(readFileSync(join(out, '..', 'tokenizer_config.json'), 'utf8')).eos_token);
 });
+
+/** Reference: recount every pair from scratch before each merge (slow, obviously right). */
+function naiveBpe(words: Map<string, number>, vocabSize: number, minFrequency: number): [string, string][] {
+  const sym = bytesToUnicode();
+  const toks = [...sym];
+  const id = new Map(toks.map((s, i) => [s, i]));
+  let seqs = [...words].map(([w]) => [...w].map((c) => id.get(c)!));
+  const freqs = [...words].map(([, f]) => f);
+  const merges: [string, string][] = [];
+  while (toks.length < vocabSize) {
+    const cnt = new Map<string, number>();
+    seqs.forEach((s, w) => {
+      let run = 0;
+      for (let i = 0; i + 1 < s.length; i++) {
+        if (i > 0 && s[i] !== s[i - 1]) run = i;
+        if (s[i] === s[i + 1] && (i - run) % 2 === 1) continue;
+        const k = `${s[i]},${s[i + 1]}`;
+        cnt.set(k, (cnt.get(k) ?? 0) + freqs[w]);
+      }
+    });
+    let best: [number, number, number] | null = null;
+    for (const [k, c] of cnt) {
+      const [a, b] = k.split(',').map(Number);
+      if (!best || c > best[0] || (c === best[0] && (a < best[1] || (a === best[1] && b < best[2])))) best = [c, a, b];
+    }
+    if (!best || best[0] < minFrequency) break;
+    const [, a, b] = best;
+    const str = toks[a] + toks[b];
+    let nid = id.get(str);
+    if (nid === undefined) { nid = toks.length; toks.push(str); id.set(str, nid); }
+    merges.push([toks[a], toks[b]]);
+    seqs = seqs.map((s) => {
+      const o: number[] = [];
+      for (let i = 0; i < s.length; i++) {
+        if (i + 1 < s.length && s[i] === a && s[i + 1] === b) { o.push(nid!); i++; } else o.push(s[i]);
+      }
+      return o;
+    });
+  }
+  return merges;
+}
+
+test('trainBpe (incremental, heap) gives exactly the merges of a naive recount-every-step trainer', (t) => {
+  const rng = new (class { s = 12345; next() { this.s = (Math.imul(this.s, 1103515245) + 12345) >>> 0; return this.s / 2 ** 32; } })();
+  const alphabet = ['a', 'b', 'c', 'Ġ', 'd', 'aa', 'ab'];
+  const words = new Map<string, number>();
+  for (let i = 0; i < 400; i++) {
+    let w = '';
+    const len = 1 + Math.floor(rng.next() * 9);
+    for (let j = 0; j < len; j++) w += alphabet[Math.floor(rng.next() * alphabet.length)];
+    words.set(w, (words.get(w) ?? 0) + 1 + Math.floor(rng.next() * 5));
+  }
+  words.set('aaaaaaa', 9);
+  for (const [vocab, minF] of [[256 + 60, 2], [256 + 200, 1]] as const) {
+    const fast = trainBpe(words, { vocabSize: vocab, minFrequency: minF, specialTokens: [] });
+    t.deepEqual(fast.merges, naiveBpe(words, vocab, minF));
+  }
+});

@@ -1,0 +1,78 @@
+/**
+ * Experiment reports: results format (types.ts), numbers (compute.ts), charts (charts.ts),
+ * Markdown / HTML / terminal renderings (format.ts). `writeReport` does all of it into a folder:
+ * report.md, report.html, the chart SVGs and report.json (the computed numbers).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluate, type EvaluateOptions } from '../eval/index.ts';
+import type { TaskName } from '../data/prompt.ts';
+import { InputError } from '../util/errors.ts';
+import { buildReport, type Report, type ReportOptions } from './compute.ts';
+import { renderCharts, type Chart } from './charts.ts';
+import { reportHtml, reportMarkdown } from './format.ts';
+import { resultsSchema, storeSamples, type ExampleRef, type ResultsFile, type TrivialResult } from './types.ts';
+
+export * from './types.ts';
+export * from './compute.ts';
+export * from './charts.ts';
+export * from './format.ts';
+
+/** Validates a parsed results object; errors name the field path. */
+export function parseResults(obj: unknown, file = 'results'): ResultsFile {
+  const r = resultsSchema.safeParse(obj);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new InputError(`field ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`, { file });
+  }
+  return r.data as ResultsFile;
+}
+
+export function loadResults(path: string): ResultsFile {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InputError(`cannot read results JSON (${(err as Error).message})`, { file: path }, { cause: err });
+  }
+  return parseResults(obj, path);
+}
+
+/** The copy-the-input trivial baseline: the prediction is the input code itself. */
+export async function copyInputBaseline(
+  task: TaskName,
+  examples: readonly (ExampleRef & { input: string; reference: string })[],
+  opts: EvaluateOptions & { regime?: string } = {},
+): Promise<TrivialResult> {
+  const r = await evaluate(examples.map((e) => ({ prediction: e.input, reference: e.reference, input: e.input })), task, opts);
+  return {
+    name: 'copy-input',
+    task,
+    ...(opts.regime !== undefined ? { regime: opts.regime } : {}),
+    examples: examples.map((e) => ({ id: e.id, inputLength: e.inputLength })),
+    metrics: storeSamples(r.samples),
+  };
+}
+
+export interface WrittenReport {
+  report: Report;
+  charts: Chart[];
+  files: string[];
+}
+
+export async function writeReport(results: ResultsFile, outDir: string, opts: ReportOptions = {}): Promise<WrittenReport> {
+  const report = buildReport(results, opts);
+  const charts = await renderCharts(report.groups);
+  mkdirSync(outDir, { recursive: true });
+  const files: string[] = [];
+  const write = (name: string, text: string) => {
+    const p = join(outDir, name);
+    writeFileSync(p, text);
+    files.push(p);
+  };
+  for (const c of charts) write(c.file, c.svg);
+  write('report.md', reportMarkdown(report, charts));
+  write('report.html', reportHtml(report, charts));
+  write('report.json', JSON.stringify(report, null, 2) + '\n');
+  return { report, charts, files };
+}
