@@ -51,13 +51,69 @@ class StepWorker : public PromiseWorker {
   eye::StepResult r_;
 };
 
+class StateWorker : public PromiseWorker {
+ public:
+  StateWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::shared_ptr<eye::Trainer> t, std::string path, bool save,
+              std::map<std::string, std::string> extra)
+      : PromiseWorker(env), h_(std::move(h)), t_(std::move(t)), path_(std::move(path)), save_(save), extra_(std::move(extra)) {}
+  void Run() override {
+    std::lock_guard<std::mutex> lk(h_->mu);
+    if (h_->disposed || !t_) eye::fail(eye::ErrorCode::State, "the model or trainer was disposed");
+    if (save_) t_->save_state(path_, extra_);
+    else meta_ = t_->load_state(path_);
+  }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    for (auto& kv : meta_) o.Set(kv.first, kv.second);
+    return o;
+  }
+
+ private:
+  std::shared_ptr<eye::ModelHandle> h_;
+  std::shared_ptr<eye::Trainer> t_;
+  std::string path_;
+  bool save_;
+  std::map<std::string, std::string> extra_, meta_;
+};
+
 }  // namespace
+
+Napi::Value TrainerWrap::SaveState(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsString()) eye::fail(eye::ErrorCode::Argument, "saveState(path, metadata?) needs a path");
+    std::map<std::string, std::string> extra;
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Object m = info[1].As<Napi::Object>();
+      Napi::Array keys = m.GetPropertyNames();
+      for (uint32_t i = 0; i < keys.Length(); ++i) {
+        std::string k = keys.Get(i).As<Napi::String>().Utf8Value();
+        extra[k] = m.Get(k).ToString().Utf8Value();
+      }
+    }
+    auto* w = new StateWorker(info.Env(), h_, trainer_, info[0].As<Napi::String>().Utf8Value(), true, extra);
+    w->keep(info.This());
+    w->Queue();
+    return w->promise();
+  });
+}
+
+Napi::Value TrainerWrap::LoadState(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 1 || !info[0].IsString()) eye::fail(eye::ErrorCode::Argument, "loadState(path) needs a path");
+    auto* w = new StateWorker(info.Env(), h_, trainer_, info[0].As<Napi::String>().Utf8Value(), false, {});
+    w->keep(info.This());
+    w->Queue();
+    return w->promise();
+  });
+}
 
 Napi::Function TrainerWrap::Init(Napi::Env env) {
   return DefineClass(env, "Trainer",
                      {InstanceMethod("step", &TrainerWrap::Step), InstanceMethod("learningRate", &TrainerWrap::LearningRate),
                       InstanceAccessor("steps", &TrainerWrap::Steps, nullptr),
-                      InstanceMethod("dispose", &TrainerWrap::Dispose)});
+                      InstanceMethod("dispose", &TrainerWrap::Dispose),
+                      InstanceMethod("saveState", &TrainerWrap::SaveState),
+                      InstanceMethod("loadState", &TrainerWrap::LoadState)});
 }
 
 TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {

@@ -19,6 +19,8 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Steps(const Napi::CallbackInfo& info);
   Napi::Value LearningRate(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value SaveState(const Napi::CallbackInfo& info);
+  Napi::Value LoadState(const Napi::CallbackInfo& info);
 
   std::shared_ptr<eye::ModelHandle> h_;
   std::shared_ptr<eye::Trainer> trainer_;

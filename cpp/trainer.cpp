@@ -4,6 +4,7 @@
 
 #include "errors.h"
 #include "loss.h"
+#include "safetensors.h"
 
 namespace eye {
 
@@ -139,6 +140,52 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
   r.tokens = active;
   r.step = optimizer_.steps();
   return r;
+}
+
+}  // namespace eye
+
+namespace eye {
+
+void Trainer::save_state(const std::string& path, const std::map<std::string, std::string>& extra) {
+  std::vector<std::pair<std::string, torch::Tensor>> ts;
+  auto named = model_->trainable();
+  for (size_t i = 0; i < named.size(); ++i) {
+    ts.emplace_back("param." + named[i].first, named[i].second.detach());
+    ts.emplace_back("exp_avg." + named[i].first, optimizer_.exp_avg()[i]);
+    ts.emplace_back("exp_avg_sq." + named[i].first, optimizer_.exp_avg_sq()[i]);
+  }
+  if (model_->has_lora() && model_->dropout_gen.defined())
+    ts.emplace_back("rng.lora_dropout", model_->dropout_gen.get_state());
+  std::map<std::string, std::string> meta = extra;
+  meta["format"] = "eyemulator-trainer-state/1";
+  meta["step"] = std::to_string(optimizer_.steps());
+  meta["lora"] = model_->has_lora() ? "1" : "0";
+  write_safetensors(path, ts, meta);
+}
+
+std::map<std::string, std::string> Trainer::load_state(const std::string& path) {
+  SafetensorsFile f(path);
+  auto it = f.metadata().find("format");
+  if (it == f.metadata().end() || it->second != "eyemulator-trainer-state/1")
+    fail(ErrorCode::Checkpoint, path + ": not an eyemulator trainer state (format eyemulator-trainer-state/1)");
+  if (f.metadata().at("lora") != (model_->has_lora() ? "1" : "0"))
+    fail(ErrorCode::Checkpoint, path + ": saved " + (f.metadata().at("lora") == "1" ? "with" : "without") +
+                                    " LoRA adapters; attach the same adapters before resuming");
+  torch::NoGradGuard ng;
+  auto named = model_->trainable();
+  for (size_t i = 0; i < named.size(); ++i) {
+    for (const std::string& kind : {std::string("param."), std::string("exp_avg."), std::string("exp_avg_sq.")}) {
+      const std::string key = kind + named[i].first;
+      torch::Tensor dst = kind == "param." ? named[i].second : kind == "exp_avg." ? optimizer_.exp_avg()[i] : optimizer_.exp_avg_sq()[i];
+      const TensorEntry& e = f.entry(key);
+      if (c10::IntArrayRef(e.shape) != dst.sizes())
+        fail(ErrorCode::Checkpoint, path + ": tensor \"" + key + "\" does not match this model's shape");
+      dst.copy_(f.view(key));
+    }
+  }
+  if (f.has("rng.lora_dropout") && model_->dropout_gen.defined()) model_->dropout_gen.set_state(f.view("rng.lora_dropout").clone());
+  optimizer_.set_steps(std::stoll(f.metadata().at("step")));
+  return f.metadata();
 }
 
 }  // namespace eye

@@ -4,7 +4,9 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "adamw.h"
@@ -40,6 +42,12 @@ class Trainer {
   Trainer(CausalLM model, TrainerOptions opts);
   StepResult step(const std::vector<Batch>& micro_batches);
   int64_t steps() const { return optimizer_.steps(); }
+  // Trainer state for resuming: trainable weights (adapters, or all weights), AdamW moments, step,
+  // and the model's LoRA-dropout generator — written atomically (temp file, fsync, rename), so a
+  // run killed at any moment resumes from the last complete state. `extra` is caller metadata
+  // (e.g. the data position) stored in the file's header.
+  void save_state(const std::string& path, const std::map<std::string, std::string>& extra);
+  std::map<std::string, std::string> load_state(const std::string& path);
   const TrainerOptions& options() const { return opts_; }
   AdamW& optimizer() { return optimizer_; }
 

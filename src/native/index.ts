@@ -192,6 +192,8 @@ export interface NativeModel {
 
 export interface NativeTrainer {
   step(batch: NativeBatch | NativeBatch[]): Promise<NativeStepResult>;
+  saveState(path: string, metadata?: Record<string, string>): Promise<Record<string, string>>;
+  loadState(path: string): Promise<Record<string, string>>;
   learningRate(step?: number): number;
   readonly steps: number;
   dispose(): void;

@@ -29,6 +29,23 @@ export class Trainer {
     return this.t.step(batches);
   }
 
+  /**
+   * Saves what resuming needs — trainable weights, AdamW moments, step, the LoRA-dropout RNG —
+   * atomically (temp file, fsync, rename) to one safetensors file. `metadata` (e.g. the data
+   * position) is stored in its header and returned by loadState.
+   */
+  async saveState(path: string, metadata: Record<string, string> = {}): Promise<void> {
+    await this.t.saveState(path, metadata);
+  }
+
+  /**
+   * Restores a saved state into this trainer. Build the trainer exactly as for the original run
+   * (same model start, adapters, options) first; the result then continues bit-identically.
+   */
+  async loadState(path: string): Promise<Record<string, string>> {
+    return this.t.loadState(path);
+  }
+
   /** Learning rate the schedule gives step `step` (default: the next one). */
   learningRate(step?: number): number {
     return this.t.learningRate(step);
