@@ -52,7 +52,7 @@ test('left padding does not change a prompt\'s generation; log-probs equal a pla
       const pos = prompts[i].length - 1 + k;
       const row = f.logits.data.subarray(pos * V, (pos + 1) * V);
       const mx = Math.max(...row);
-      const lse = mx + Math.log(row.reduce((s, x) => s + Math.exp(x - mx), 0));
+      const lse = mx + Math.log(Array.from(row).reduce((s, x) => s + Math.exp(x - mx), 0));
       t.true(Math.abs(row[tok] - lse - batch[i].logprobs[k]) < 1e-4);
       t.is(row.indexOf(mx), tok, 'greedy picks the argmax');
     });
@@ -77,7 +77,7 @@ test('beam width 1 equals greedy; wider beams return consistent hypotheses', asy
       const pos = prompts[i].length - 1 + k;
       const row = f.logits.data.subarray(pos * V, (pos + 1) * V);
       const mx = Math.max(...row);
-      const lse = mx + Math.log(row.reduce((a, x) => a + Math.exp(x - mx), 0));
+      const lse = mx + Math.log(Array.from(row).reduce((a, x) => a + Math.exp(x - mx), 0));
       t.true(Math.abs(row[tok] - lse - beam3[i].logprobs[k]) < 1e-4);
     });
   }

@@ -20,6 +20,10 @@ const forward: CommandModule = {
       .option('grads', { type: 'boolean', default: false, describe: 'also write grad.<name> for every parameter' })
       .option('attention', { type: 'boolean', default: false, describe: 'also write attn.<layer> probabilities for every layer' })
       .option('attention-layers', { type: 'string', describe: 'comma-separated layers (implies --attention)' })
+      .option('adapter', { type: 'string', describe: 'PEFT LoRA adapter folder to apply' })
+      .option('reference', { type: 'boolean', default: false, describe: 'also compute L_pref against the adapters-off model (needs path_mask); prints sft and pref' })
+      .option('beta', { type: 'number', default: 0.1, describe: 'preference temperature β' })
+      .option('gamma', { type: 'number', default: 0, describe: 'with --grads --reference: gradients of L_SFT + γ·L_pref' })
       .option('normalize-by-weights', { type: 'boolean', default: false, describe: 'L = Σ w·CE / Σ w instead of / N' })
       .option('dtype', { choices: ['float32', 'float64', 'bfloat16'], default: 'float32' })
       .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' }),
@@ -27,6 +31,7 @@ const forward: CommandModule = {
     const batch = readBatchJson(a.batch as string);
     const model = await Model.load(a.model as string, { dtype: a.dtype as Dtype, threads: a.threads as number | undefined });
     try {
+      if (a.adapter) await model.loadAdapter(a.adapter as string);
       let layers: number[] = [];
       if (a['attention-layers']) {
         layers = String(a['attention-layers']).split(',').map((s) => {
@@ -41,6 +46,9 @@ const forward: CommandModule = {
         grads: a.grads as boolean,
         attentionLayers: layers,
         normalizeByWeights: a['normalize-by-weights'] as boolean,
+        reference: a.reference as boolean,
+        beta: a.beta as number,
+        gamma: a.gamma as number,
         threads: a.threads as number | undefined,
       });
       const out: Record<string, TensorData> = {
@@ -48,6 +56,11 @@ const forward: CommandModule = {
         token_ce: r.tokenCe,
         loss: { data: new Float32Array([r.loss]), shape: [] },
       };
+      if (a.reference) {
+        out.pref = { data: new Float32Array([r.pref!]), shape: [] };
+        out.total = { data: new Float32Array([r.total]), shape: [] };
+        console.log(`sft ${r.loss.toFixed(6)}  pref ${r.pref!.toFixed(6)} (${r.prefSequences} sequences with path and non-path tokens)`);
+      }
       for (const [k, v] of Object.entries(r.grads ?? {})) out[`grad.${k}`] = v;
       for (const [k, v] of Object.entries(r.attention ?? {})) out[`attn.${k}`] = v;
       native().writeSafetensors(a.out as string, out, { format: 'pt', producer: 'eyemulator model forward' });

@@ -1,0 +1,85 @@
+/**
+ * `eyemulator generate --model DIR [--adapter DIR] --prompt TEXT | --data FILE.jsonl [--task T]
+ * [--max-new N] [--beams K] [--stop S]… --out FILE.jsonl`: one JSON line per example
+ * {"id","input","prediction","reference","finish","tokens","meanLogprob"}.
+ */
+import { createReadStream, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import cliProgress from 'cli-progress';
+import type { CommandModule } from 'yargs';
+import { Model } from '../../model/model.ts';
+import { loadModelTokenizer } from '../../model/tokenizer.ts';
+import { generateText } from '../../model/generation.ts';
+import { buildPrompt, type TaskName } from '../../data/prompt.ts';
+import { InputError, OptionError } from '../../util/errors.ts';
+
+interface Item { id: string; input: string; reference: string | null }
+
+async function readItems(file: string): Promise<Item[]> {
+  const items: Item[] = [];
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const text of rl) {
+      line++;
+      if (!text.trim()) continue;
+      let j: Record<string, unknown>;
+      try {
+        j = JSON.parse(text);
+      } catch (e) {
+        throw new InputError(`not valid JSON (${(e as Error).message})`, { file, line });
+      }
+      if (typeof j.input !== 'string') throw new InputError('field "input" (the source code or prompt) must be a string', { file, line });
+      items.push({ id: j.id === undefined ? String(items.length) : String(j.id), input: j.input, reference: typeof j.reference === 'string' ? j.reference : null });
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('no such file', { file });
+    throw e;
+  }
+  return items;
+}
+
+const generate: CommandModule = {
+  command: 'generate',
+  describe: 'decode with a model (greedy or beam search, KV cache) and write predictions as JSONL',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'HF model folder (with tokenizer.json)' })
+      .option('adapter', { type: 'string', describe: 'PEFT LoRA adapter folder to apply' })
+      .option('prompt', { type: 'string', describe: 'one prompt (or code with --task)' })
+      .option('data', { type: 'string', describe: 'JSONL with {"id", "input", "reference"?} per line' })
+      .option('task', { choices: ['translation', 'summarization', 'completion'], describe: 'wrap each input in the task prompt template' })
+      .option('max-new', { type: 'number', default: 256 })
+      .option('beams', { type: 'number', default: 1 })
+      .option('batch-size', { type: 'number', default: 8 })
+      .option('stop', { type: 'string', array: true, describe: 'cut the output at this string (repeatable)' })
+      .option('dtype', { choices: ['float32', 'bfloat16'], default: 'float32' })
+      .option('threads', { type: 'number' })
+      .option('out', { type: 'string', describe: 'output JSONL (default: stdout)' }),
+  handler: async (a) => {
+    if (!a.prompt === !a.data) throw new OptionError('give exactly one of --prompt or --data');
+    const items: Item[] = a.data ? await readItems(a.data as string) : [{ id: '0', input: a.prompt as string, reference: null }];
+    const task = a.task as TaskName | undefined;
+    const tok = await loadModelTokenizer(a.model as string);
+    const model = await Model.load(a.model as string, { dtype: a.dtype as 'float32', threads: a.threads as number | undefined });
+    try {
+      if (a.adapter) await model.loadAdapter(a.adapter as string);
+      const bar = new cliProgress.SingleBar({ format: 'generate [{bar}] {value}/{total} | ETA {eta}s', noTTYOutput: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+      bar.start(items.length, 0);
+      const gens = await generateText(model, tok, items.map((it) => (task ? buildPrompt(task, it.input) : it.input)), {
+        maxNewTokens: a['max-new'] as number, beams: a.beams as number, batchSize: a['batch-size'] as number,
+        stop: (a.stop as string[] | undefined) ?? [], threads: a.threads as number | undefined,
+        onProgress: (done) => bar.update(done),
+      });
+      bar.stop();
+      const lines = gens.map((g, i) => JSON.stringify({
+        id: items[i].id, input: items[i].input, prediction: g.text, reference: items[i].reference, finish: g.finish, tokens: g.tokens, meanLogprob: g.meanLogprob,
+      }));
+      if (a.out) writeFileSync(a.out as string, lines.join('\n') + '\n');
+      else process.stdout.write(lines.join('\n') + '\n');
+    } finally {
+      model.dispose();
+    }
+  },
+};
+export default generate;
