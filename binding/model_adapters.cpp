@@ -180,6 +180,8 @@ Napi::Value ModelWrap::AddLora(const Napi::CallbackInfo& info) {
     if (tm.IsArray()) {
       Napi::Array a = tm.As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); ++i) lc.target_modules.push_back(a.Get(i).ToString().Utf8Value());
+    } else if (h_->model->config.model_type == "gpt_bigcode") {
+      lc.target_modules = {"c_attn", "c_proj", "c_fc"};
     } else {
       lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
     }

@@ -58,13 +58,41 @@ ModelConfig parse_config(const std::string& text, const std::string& path) {
   if (arch.empty()) {
     if (mt == "llama") arch = "LlamaForCausalLM";
     else if (mt == "qwen2") arch = "Qwen2ForCausalLM";
+    else if (mt == "gpt_bigcode") arch = "GPTBigCodeForCausalLM";
   }
   if (arch == "LlamaForCausalLM") c.model_type = "llama";
   else if (arch == "Qwen2ForCausalLM") c.model_type = "qwen2";
+  else if (arch == "GPTBigCodeForCausalLM") c.model_type = "gpt_bigcode";
   else
     bad(path, "unsupported architecture \"" + (arch.empty() ? mt : arch) +
-                  "\" (supported: LlamaForCausalLM, Qwen2ForCausalLM)");
+                  "\" (supported: LlamaForCausalLM, Qwen2ForCausalLM, GPTBigCodeForCausalLM)");
   c.architecture = arch;
+  if (c.model_type == "gpt_bigcode") {
+    // GPT-2 style field names.
+    c.vocab_size = get_int(j, path, "vocab_size", 0, true);
+    c.hidden_size = get_int(j, path, "n_embd", 0, true);
+    c.num_hidden_layers = get_int(j, path, "n_layer", 0, true);
+    c.num_attention_heads = get_int(j, path, "n_head", 0, true);
+    c.max_position_embeddings = get_int(j, path, "n_positions", 0, true);
+    c.intermediate_size = get_int(j, path, "n_inner", 4 * c.hidden_size, false);
+    for (auto [k, v] : {std::pair<const char*, int64_t>{"vocab_size", c.vocab_size}, {"n_embd", c.hidden_size},
+                        {"n_layer", c.num_hidden_layers}, {"n_head", c.num_attention_heads}, {"n_positions", c.max_position_embeddings},
+                        {"n_inner", c.intermediate_size}})
+      if (v <= 0) bad(path, std::string("field \"") + k + "\" must be positive");
+    if (c.hidden_size % c.num_attention_heads != 0) bad(path, "n_embd must be divisible by n_head");
+    c.head_dim = c.hidden_size / c.num_attention_heads;
+    c.multi_query = get_bool(j, path, "multi_query", true);
+    c.num_key_value_heads = c.multi_query ? 1 : c.num_attention_heads;
+    c.layer_norm_epsilon = get_num(j, path, "layer_norm_epsilon", 1e-5);
+    c.initializer_range = get_num(j, path, "initializer_range", 0.02);
+    c.tie_word_embeddings = get_bool(j, path, "tie_word_embeddings", true);
+    c.activation = j.value("activation_function", std::string("gelu_pytorch_tanh"));
+    if (c.activation != "gelu_pytorch_tanh" && c.activation != "gelu" && c.activation != "gelu_new")
+      bad(path, "activation_function \"" + c.activation + "\" is not supported (gelu_pytorch_tanh, gelu_new, gelu)");
+    if (j.contains("torch_dtype") && j["torch_dtype"].is_string()) c.torch_dtype = j["torch_dtype"].get<std::string>();
+    if (j.contains("pad_token_id") && j["pad_token_id"].is_number_integer()) c.pad_token_id = j["pad_token_id"].get<int64_t>();
+    return c;
+  }
 
   c.vocab_size = get_int(j, path, "vocab_size", 0, true);
   c.hidden_size = get_int(j, path, "hidden_size", 0, true);

@@ -14,8 +14,8 @@ struct RopeScaling {
 };
 
 struct ModelConfig {
-  std::string architecture;  // LlamaForCausalLM | Qwen2ForCausalLM
-  std::string model_type;    // llama | qwen2
+  std::string architecture;  // LlamaForCausalLM | Qwen2ForCausalLM | GPTBigCodeForCausalLM
+  std::string model_type;    // llama | qwen2 | gpt_bigcode
   int64_t vocab_size = 0, hidden_size = 0, intermediate_size = 0, num_hidden_layers = 0;
   int64_t num_attention_heads = 0, num_key_value_heads = 0, head_dim = 0, max_position_embeddings = 2048;
   double rms_norm_eps = 1e-6, rope_theta = 10000.0, initializer_range = 0.02;
@@ -27,6 +27,11 @@ struct ModelConfig {
   std::string torch_dtype = "float32";
   int64_t pad_token_id = -1;
   RopeScaling rope_scaling;
+  // GPTBigCode (StarCoder): learned absolute positions, LayerNorm with bias, fused c_attn,
+  // multi-query attention, gelu (tanh approximation).
+  double layer_norm_epsilon = 1e-5;
+  bool multi_query = true;
+  std::string activation = "gelu_pytorch_tanh";
   std::string raw;  // the config.json text, written back unchanged when the model is saved
 };
 

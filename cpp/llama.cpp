@@ -1,5 +1,7 @@
 #include "llama.h"
 
+#include "errors.h"
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
 
@@ -166,6 +168,80 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const torch::Ten
   return x + mlp->forward(post_attention_layernorm(x));
 }
 
+BigCodeAttentionImpl::BigCodeAttentionImpl(const ModelConfig& c)
+    : n_heads(c.num_attention_heads), head_dim(c.head_dim), multi_query(c.multi_query) {
+  const int64_t kv = multi_query ? 2 * head_dim : 2 * c.hidden_size;
+  c_attn = register_module("c_attn", Proj(c.hidden_size, c.hidden_size + kv, true));
+  c_proj = register_module("c_proj", Proj(c.hidden_size, c.hidden_size, true));
+}
+
+torch::Tensor BigCodeAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, torch::Tensor* probs_out,
+                                            torch::Tensor* k_cache, torch::Tensor* v_cache) {
+  const int64_t B = x.size(0), T = x.size(1), E = n_heads * head_dim;
+  torch::Tensor qkv = c_attn(x);
+  torch::Tensor q, k, v;
+  if (multi_query) {
+    // HF: query, key_value = c_attn(x).split((embed_dim, 2·head_dim)); one shared K/V head.
+    q = qkv.narrow(-1, 0, E).view({B, T, n_heads, head_dim}).transpose(1, 2);
+    k = qkv.narrow(-1, E, head_dim).unsqueeze(1);                // [B,1,T,D]
+    v = qkv.narrow(-1, E + head_dim, head_dim).unsqueeze(1);
+  } else {
+    // HF: view(B,T,H,3D) then split per head into (D, 2D), the 2D part into (D, D).
+    torch::Tensor per = qkv.view({B, T, n_heads, 3 * head_dim}).transpose(1, 2);
+    q = per.narrow(-1, 0, head_dim);
+    k = per.narrow(-1, head_dim, head_dim);
+    v = per.narrow(-1, 2 * head_dim, head_dim);
+  }
+  if (k_cache) {
+    if (k_cache->defined()) {
+      k = torch::cat({*k_cache, k}, 2);
+      v = torch::cat({*v_cache, v}, 2);
+    }
+    *k_cache = k;
+    *v_cache = v;
+  }
+  const int64_t Tk = k.size(2), kvh = k.size(1), rep = n_heads / kvh;
+  torch::Tensor qg = q.reshape({B, kvh, rep * T, head_dim});
+  torch::Tensor scores = torch::matmul(qg, k.transpose(-2, -1)).view({B, n_heads, T, Tk});
+  scores = scores * (1.0 / std::sqrt(static_cast<double>(head_dim))) + mask;
+  const bool half = scores.scalar_type() == torch::kBFloat16 || scores.scalar_type() == torch::kFloat16;
+  torch::Tensor probs = half ? torch::softmax(scores, -1, torch::kFloat32).to(scores.scalar_type()) : torch::softmax(scores, -1);
+  if (probs_out) *probs_out = probs;
+  torch::Tensor out = torch::matmul(probs.view({B, kvh, rep * T, Tk}), v).view({B, n_heads, T, head_dim});
+  return c_proj(out.transpose(1, 2).reshape({B, T, E}));
+}
+
+BigCodeMLPImpl::BigCodeMLPImpl(const ModelConfig& c) : tanh_gelu(c.activation != "gelu") {
+  c_fc = register_module("c_fc", Proj(c.hidden_size, c.intermediate_size, true));
+  c_proj = register_module("c_proj", Proj(c.intermediate_size, c.hidden_size, true));
+}
+
+torch::Tensor BigCodeMLPImpl::forward(const torch::Tensor& x) {
+  return c_proj(torch::gelu(c_fc(x), tanh_gelu ? "tanh" : "none"));
+}
+
+BigCodeBlockImpl::BigCodeBlockImpl(const ModelConfig& c) {
+  auto ln = [&]() { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_epsilon)); };
+  ln_1 = register_module("ln_1", ln());
+  attn = register_module("attn", BigCodeAttention(c));
+  ln_2 = register_module("ln_2", ln());
+  mlp = register_module("mlp", BigCodeMLP(c));
+}
+
+torch::Tensor BigCodeBlockImpl::forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs_out,
+                                        torch::Tensor* k_cache, torch::Tensor* v_cache) {
+  torch::Tensor x = h + attn->forward(ln_1(h), mask, probs_out, k_cache, v_cache);
+  return x + mlp->forward(ln_2(x));
+}
+
+BigCodeDecoderImpl::BigCodeDecoderImpl(const ModelConfig& c) {
+  wte = register_module("wte", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  wpe = register_module("wpe", torch::nn::Embedding(c.max_position_embeddings, c.hidden_size));
+  h = register_module("h", torch::nn::ModuleList());
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) h->push_back(BigCodeBlock(c));
+  ln_f = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_epsilon)));
+}
+
 DecoderImpl::DecoderImpl(const ModelConfig& c) {
   embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
   layers = register_module("layers", torch::nn::ModuleList());
@@ -174,6 +250,20 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) {
 }
 
 CausalLMImpl::CausalLMImpl(const ModelConfig& c) : config(c), rope(c) {
+  if (c.model_type == "gpt_bigcode") {
+    transformer = register_module("transformer", BigCodeDecoder(c));
+    if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Proj(c.hidden_size, c.vocab_size, false));
+    for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+      auto* L = transformer->h->ptr<BigCodeBlockImpl>(i).get();
+      const std::string p = "transformer.h." + std::to_string(i) + ".";
+      projections.emplace_back(p + "attn.c_attn", L->attn->c_attn);
+      projections.emplace_back(p + "attn.c_proj", L->attn->c_proj);
+      projections.emplace_back(p + "mlp.c_fc", L->mlp->c_fc);
+      projections.emplace_back(p + "mlp.c_proj", L->mlp->c_proj);
+    }
+    for (auto& pr : projections) pr.second->lora_enabled = &lora_enabled;
+    return;
+  }
   model = register_module("model", Decoder(c));
   if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Proj(c.hidden_size, c.vocab_size, false));
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
@@ -195,13 +285,21 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
   const int64_t B = input_ids.size(0), T = input_ids.size(1);
   const int64_t past = cache ? cache->length() : 0;
   const int64_t Tk = past + T;
-  torch::Tensor h = model->embed_tokens(input_ids);
+  const bool bigcode = static_cast<bool>(transformer);
+  torch::Tensor h = bigcode ? transformer->wte(input_ids) : model->embed_tokens(input_ids);
   const auto dtype = h.scalar_type();
   // Positions count real tokens only, so left-padded prompts get the same positions as unpadded ones.
   torch::Tensor positions = attention_mask.defined()
                                 ? (attention_mask.to(torch::kInt64).cumsum(-1) - 1).clamp_min(0).narrow(1, past, T)
                                 : torch::arange(past, Tk, torch::kInt64).unsqueeze(0).expand({B, T});
-  auto [cos, sin] = rope(positions, dtype);
+  torch::Tensor cos, sin;
+  if (bigcode) {
+    if (positions.max().item<int64_t>() >= config.max_position_embeddings)
+      fail(ErrorCode::Batch, "sequence longer than n_positions (" + std::to_string(config.max_position_embeddings) + ") of this GPTBigCode model");
+    h = h + transformer->wpe(positions);
+  } else {
+    std::tie(cos, sin) = rope(positions, dtype);
+  }
   // Additive mask [B,1,T,Tk]: query i (absolute position past+i) sees keys ≤ past+i that are not
   // padding. The lowest finite value (not -inf) keeps rows of padding queries finite; they carry
   // no loss.
@@ -212,7 +310,7 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
   if (attention_mask.defined()) blocked = blocked | (attention_mask == 0).view({B, 1, 1, Tk});
   torch::Tensor mask = torch::zeros(blocked.sizes(), h.options()).masked_fill(blocked, lowest);
   if (capture) capture->probs.clear();
-  const int64_t L = static_cast<int64_t>(model->layers->size());
+  const int64_t L = config.num_hidden_layers;
   if (cache && cache->k.empty()) {
     cache->k.resize(L);
     cache->v.resize(L);
@@ -220,15 +318,17 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
   for (int64_t i = 0; i < L; ++i) {
     torch::Tensor probs;
     const bool want = capture && capture->wants(i);
-    h = model->layers->ptr<DecoderLayerImpl>(i)->forward(h, cos, sin, mask, want ? &probs : nullptr,
-                                                          cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);
+    torch::Tensor* kc = cache ? &cache->k[i] : nullptr;
+    torch::Tensor* vc = cache ? &cache->v[i] : nullptr;
+    h = bigcode ? transformer->h->ptr<BigCodeBlockImpl>(i)->forward(h, mask, want ? &probs : nullptr, kc, vc)
+                : model->layers->ptr<DecoderLayerImpl>(i)->forward(h, cos, sin, mask, want ? &probs : nullptr, kc, vc);
     if (want) capture->probs.push_back(probs);
   }
-  return model->norm(h);
+  return bigcode ? transformer->ln_f(h) : model->norm(h);
 }
 
 torch::Tensor CausalLMImpl::logits_from_hidden(const torch::Tensor& h) {
-  return lm_head ? lm_head(h) : torch::matmul(h, model->embed_tokens->weight.t());
+  return lm_head ? lm_head(h) : torch::matmul(h, embedding_weight().t());
 }
 
 void CausalLMImpl::add_lora(const LoraConfig& lc) {
@@ -296,16 +396,20 @@ void CausalLMImpl::init_weights(uint64_t seed) {
   for (auto& kv : named_parameters(/*recurse=*/true)) {
     const std::string& name = kv.key();
     torch::Tensor p = kv.value();
+    const bool layer_norm = name.find("norm") != std::string::npos || name.find(".ln_") != std::string::npos;
     if (name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
       p.zero_();
-    } else if (name.find("norm") != std::string::npos) {
+    } else if (layer_norm) {
       p.fill_(1.0);
     } else {
       // Draw in float32 on CPU from the seeded generator, whatever the model dtype, so that the same
       // seed gives the same initial weights in float32 and float64 models.
       torch::Tensor w = torch::empty(p.sizes(), torch::kFloat32);
-      w.normal_(0.0, std, gen);
-      if (name == "model.embed_tokens.weight" && config.pad_token_id >= 0 && config.pad_token_id < p.size(0))
+      // GPTBigCode (as GPT-2) scales the residual output projections by 1/√(2·layers).
+      const bool residual_out = transformer && name.find(".c_proj.weight") != std::string::npos;
+      w.normal_(0.0, residual_out ? std / std::sqrt(2.0 * config.num_hidden_layers) : std, gen);
+      if ((name == "model.embed_tokens.weight" || name == "transformer.wte.weight") && config.pad_token_id >= 0 &&
+          config.pad_token_id < p.size(0))
         w[config.pad_token_id].zero_();
       p.copy_(w);
     }

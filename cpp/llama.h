@@ -102,6 +102,45 @@ struct LoraConfig {
   uint64_t seed = 0;                        // init of A and the dropout stream
 };
 
+// GPTBigCode (StarCoder) blocks, with HF's names: transformer.h.N.{ln_1, attn.c_attn, attn.c_proj,
+// ln_2, mlp.c_fc, mlp.c_proj}.
+struct BigCodeAttentionImpl : torch::nn::Module {
+  BigCodeAttentionImpl(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache,
+                        torch::Tensor* v_cache);
+  Proj c_attn{nullptr}, c_proj{nullptr};
+  int64_t n_heads, head_dim;
+  bool multi_query;
+};
+TORCH_MODULE(BigCodeAttention);
+
+struct BigCodeMLPImpl : torch::nn::Module {
+  BigCodeMLPImpl(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& x);
+  Proj c_fc{nullptr}, c_proj{nullptr};
+  bool tanh_gelu;
+};
+TORCH_MODULE(BigCodeMLP);
+
+struct BigCodeBlockImpl : torch::nn::Module {
+  BigCodeBlockImpl(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache,
+                        torch::Tensor* v_cache);
+  torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+  BigCodeAttention attn{nullptr};
+  BigCodeMLP mlp{nullptr};
+};
+TORCH_MODULE(BigCodeBlock);
+
+// The "transformer." prefix of GPTBigCode names.
+struct BigCodeDecoderImpl : torch::nn::Module {
+  BigCodeDecoderImpl(const ModelConfig& c);
+  torch::nn::Embedding wte{nullptr}, wpe{nullptr};
+  torch::nn::ModuleList h{nullptr};
+  torch::nn::LayerNorm ln_f{nullptr};
+};
+TORCH_MODULE(BigCodeDecoder);
+
 struct CausalLMImpl : torch::nn::Module {
   explicit CausalLMImpl(const ModelConfig& c);
   // input_ids [B,T] int64; attention_mask [B,T] (1 = token, 0 = padding) or undefined.
@@ -131,8 +170,11 @@ struct CausalLMImpl : torch::nn::Module {
   at::Generator dropout_gen;
 
   ModelConfig config;
-  Decoder model{nullptr};
+  Decoder model{nullptr};               // Llama/Qwen2
+  BigCodeDecoder transformer{nullptr};  // GPTBigCode
   Proj lm_head{nullptr};  // null when tie_word_embeddings
+  // The input embedding matrix (tied output projection).
+  torch::Tensor& embedding_weight() { return transformer ? transformer->wte->weight : model->embed_tokens->weight; }
   RotaryEmbedding rope;
   std::vector<std::pair<std::string, Proj>> projections;  // HF module path → projection
 

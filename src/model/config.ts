@@ -4,7 +4,7 @@
  */
 import { OptionError } from '../util/errors.ts';
 
-export type Arch = 'llama' | 'qwen2';
+export type Arch = 'llama' | 'qwen2' | 'gpt_bigcode';
 
 export interface ModelShape {
   arch: Arch;
@@ -72,6 +72,31 @@ export function makeHfConfig(s: ModelShape): HfConfig {
       head_dim: hidden / heads,
     };
   }
+  if (s.arch === 'gpt_bigcode') {
+    // GPT-2 style field names; multi-query attention (one K/V head), learned positions.
+    return {
+      architectures: ['GPTBigCodeForCausalLM'],
+      model_type: 'gpt_bigcode',
+      vocab_size: positiveInt('--vocab-size', s.vocabSize),
+      n_embd: hidden,
+      n_layer: positiveInt('--layers', s.layers),
+      n_head: heads,
+      n_inner: positiveInt('--intermediate', s.intermediateSize ?? 4 * hidden),
+      n_positions: positiveInt('--max-positions', s.maxPositions ?? 2048),
+      multi_query: kvHeads === 1 || s.kvHeads === undefined,
+      activation_function: 'gelu_pytorch_tanh',
+      layer_norm_epsilon: 1e-5,
+      initializer_range: s.initializerRange ?? 0.02,
+      scale_attn_weights: true,
+      attn_pdrop: 0.0, embd_pdrop: 0.0, resid_pdrop: 0.0,
+      tie_word_embeddings: s.tieEmbeddings ?? true,
+      use_cache: true,
+      torch_dtype: 'float32',
+      bos_token_id: s.bosTokenId ?? null,
+      eos_token_id: s.eosTokenId ?? null,
+      pad_token_id: s.padTokenId ?? null,
+    };
+  }
   if (s.arch === 'qwen2') {
     return {
       architectures: ['Qwen2ForCausalLM'],
@@ -96,6 +121,16 @@ export function defaultIntermediate(hidden: number): number {
 
 /** HF's parameter names for a Llama/Qwen2 model of this config, in the engine's order. */
 export function expectedTensorNames(cfg: HfConfig): string[] {
+  if (cfg.model_type === 'gpt_bigcode') {
+    const names = ['transformer.wte.weight', 'transformer.wpe.weight'];
+    for (let i = 0; i < (cfg.n_layer as number); i++) {
+      const p = `transformer.h.${i}`;
+      for (const m of ['ln_1', 'attn.c_attn', 'attn.c_proj', 'ln_2', 'mlp.c_fc', 'mlp.c_proj']) names.push(`${p}.${m}.weight`, `${p}.${m}.bias`);
+    }
+    names.push('transformer.ln_f.weight', 'transformer.ln_f.bias');
+    if (cfg.tie_word_embeddings === false) names.push('lm_head.weight');
+    return names;
+  }
   const L = cfg.num_hidden_layers as number;
   const names = ['model.embed_tokens.weight'];
   const qwen = cfg.model_type === 'qwen2';

@@ -243,6 +243,9 @@ export function native(): NativeAddon {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   const root = packageRoot();
+  // libgomp's default "active" wait spins idle OpenMP threads; on small shared machines they then
+  // fight OpenBLAS's threads for the cores (measured: up to 10x slower steps). Read once at load.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   let raw: NativeAddon;
   try {
     const load = require('node-gyp-build') as (dir: string) => unknown;

@@ -53,5 +53,5 @@ test('model init/info/forward and generate from the command line', async (t) => 
   const bad = join(tempDir(), 'bad.jsonl');
   writeFileSync(bad, '{"id":"a","input":"x"}\n{"id":"b"}\n');
   const e = await t.throwsAsync(cli(['generate', '--model', dir, '--data', bad, '--out', preds]));
-  t.regex((e as { stderr: string }).stderr, /bad\.jsonl:2: field "input"/);
+  t.regex((e as unknown as { stderr: string }).stderr, /bad\.jsonl:2: field "input"/);
 });

@@ -25,7 +25,7 @@ const init: CommandModule = {
   describe: 'write a freshly initialised HF model folder (HF initialisation, seeded)',
   builder: (y) =>
     y
-      .option('arch', { choices: ['llama', 'qwen2'], demandOption: true, describe: 'LlamaForCausalLM or Qwen2ForCausalLM' })
+      .option('arch', { choices: ['llama', 'qwen2', 'gpt_bigcode'], demandOption: true, describe: 'LlamaForCausalLM, Qwen2ForCausalLM or GPTBigCodeForCausalLM (StarCoder)' })
       .option('vocab-size', { type: 'number', describe: 'vocabulary size (default: from --tokenizer)' })
       .option('hidden', { type: 'number', default: 256, describe: 'hidden_size' })
       .option('layers', { type: 'number', default: 4, describe: 'num_hidden_layers' })

@@ -1,0 +1,115 @@
+/**
+ * `npm run bench`: runs the benchmarks as child processes, writes bench/results/<ISO date>.json and
+ * bench/results/latest.json, and prints one table per benchmark with its targets (PASS / MISS).
+ *
+ *   node --import tsx bench/run.ts [--quick] [--only engine|weights] [--threads T] [--rounds R] [--no-bf16]
+ *
+ * A missed target never fails the process (this is a benchmark, not a test); a benchmark that
+ * crashes does: its error is printed, the other results are still written, and the exit code is 1.
+ * Progress goes to stderr, the tables to stdout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { progress } from './lib/common.ts';
+import { engineTable, weightsTable, type Row } from './lib/tables.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..');
+const args = process.argv.slice(2);
+const opt = (n: string): string | undefined => {
+  const i = args.indexOf(`--${n}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const only = opt('only');
+if (only && only !== 'engine' && only !== 'weights') {
+  console.error(`bench: --only must be engine or weights, got ${only}`);
+  process.exit(2);
+}
+const threads = opt('threads');
+
+/** Runs `node --import tsx <script> ...` with its stdout forwarded to our stderr (progress). */
+function runChild(script: string, childArgs: string[]): Promise<void> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', join(here, script), ...childArgs], {
+      cwd: repo,
+      env: process.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    p.stdout.on('data', (d: Buffer) => process.stderr.write(d));
+    p.on('error', rej);
+    p.on('close', (code, signal) =>
+      code === 0 ? res() : rej(new Error(`${script} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`)),
+    );
+  });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'eyemulator-run-'));
+const started = new Date();
+const results: Record<string, unknown> = {
+  date: started.toISOString(),
+  quick,
+  command: `node --import tsx bench/run.ts ${args.join(' ')}`.trim(),
+};
+const errors: Record<string, string> = {};
+const tables: { title: string; rows: Row[] }[] = [];
+
+async function bench(name: string, script: string, childArgs: string[], table: (j: any) => { title: string; rows: Row[] }) {
+  const out = join(tmp, `${name}.json`);
+  progress(`── ${name}: ${script} ${childArgs.join(' ')}`);
+  const t0 = performance.now();
+  try {
+    await runChild(script, [...childArgs, '--json', out]);
+    if (!existsSync(out)) throw new Error(`${script} finished but wrote no ${out}`);
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    results[name] = j;
+    tables.push(table(j));
+    progress(`── ${name}: done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  } catch (e) {
+    const msg = (e as Error).stack ?? String(e);
+    errors[name] = msg;
+    process.stderr.write(`\n!!!!!!!! bench ${name} CRASHED !!!!!!!!\n${msg}\n\n`);
+  }
+}
+
+if (!only || only === 'engine') {
+  const a = quick ? ['--quick'] : [];
+  if (threads) a.push('--threads', threads);
+  if (opt('rounds')) a.push('--rounds', opt('rounds')!);
+  if (args.includes('--no-bf16')) a.push('--no-bf16');
+  await bench('engine', 'engine.bench.ts', a, engineTable);
+}
+if (!only || only === 'weights') {
+  await bench('weights', 'weights.bench.ts', quick ? ['--limit', '2000', '--epochs', '2'] : [], weightsTable);
+}
+rmSync(tmp, { recursive: true, force: true });
+
+results.errors = errors;
+results.tables = tables;
+results.finished = new Date().toISOString();
+const dir = join(here, 'results');
+mkdirSync(dir, { recursive: true });
+const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+const text = JSON.stringify(results, null, 2) + '\n';
+writeFileSync(join(dir, `${stamp}.json`), text);
+writeFileSync(join(dir, 'latest.json'), text);
+
+for (const t of tables) {
+  console.log(`\n${t.title}`);
+  const w = [0, 0, 0, 0];
+  const cells = t.rows.map((r) => [r.metric, r.value, r.target ?? '', r.status ?? '']);
+  const head = ['metric', 'measured', 'target', ''];
+  for (const c of [head, ...cells]) c.forEach((x, i) => (w[i] = Math.max(w[i], x.length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => (i === 1 ? x.padStart(w[i]) : x.padEnd(w[i]))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${w.map((n, i) => (i === 1 ? '-'.repeat(n + 1) + ':' : '-'.repeat(n + 2))).join('|')}|`);
+  for (const c of cells) console.log(line(c));
+}
+console.log(`\nresults: bench/results/${stamp}.json (and bench/results/latest.json)`);
+if (Object.keys(errors).length) {
+  console.error(`\nbench FAILED: ${Object.keys(errors).join(', ')} crashed (see above). Targets missed are not failures; crashes are.`);
+  process.exit(1);
+}
