@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks as child processes, writes bench/results/<ISO date>.json and
  * bench/results/latest.json, and prints one table per benchmark with its targets (PASS / MISS).
  *
- *   node --import tsx bench/run.ts [--quick] [--only engine|weights] [--threads T] [--rounds R] [--no-bf16]
+ *   node --import tsx bench/run.ts [--quick] [--only engine|method|weights] [--threads T] [--rounds R] [--no-bf16]
  *
  * A missed target never fails the process (this is a benchmark, not a test); a benchmark that
  * crashes does: its error is printed, the other results are still written, and the exit code is 1.
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { progress } from './lib/common.ts';
-import { engineTable, weightsTable, type Row } from './lib/tables.ts';
+import { engineTable, methodTable, weightsTable, type Row } from './lib/tables.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -81,6 +81,11 @@ if (!only || only === 'engine') {
   if (opt('rounds')) a.push('--rounds', opt('rounds')!);
   if (args.includes('--no-bf16')) a.push('--no-bf16');
   await bench('engine', 'engine.bench.ts', a, engineTable);
+}
+if (!only || only === 'method') {
+  const a = quick ? ['--quick'] : [];
+  if (threads) a.push('--threads', threads);
+  await bench('method', 'method.bench.ts', a, methodTable);
 }
 if (!only || only === 'weights') {
   await bench('weights', 'weights.bench.ts', quick ? ['--limit', '2000', '--epochs', '2'] : [], weightsTable);
