@@ -165,7 +165,7 @@ test('unsupported architecture → ConfigError listing the supported ones', asyn
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   cfg.architectures = ['MistralForCausalLM'];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
-  await t.throwsAsync(Model.load(dir), { instanceOf: ConfigError, message: /config\.json: unsupported architecture "MistralForCausalLM" \(supported: LlamaForCausalLM, Qwen2ForCausalLM\)/ });
+  await t.throwsAsync(Model.load(dir), { instanceOf: ConfigError, message: /config\.json: unsupported architecture "MistralForCausalLM" \(supported: LlamaForCausalLM, Qwen2ForCausalLM, GPTBigCodeForCausalLM\)/ });
   writeFileSync(join(dir, 'config.json'), '{"architectures": ["LlamaForCausalLM"], ');
   await t.throwsAsync(Model.load(dir), { instanceOf: ConfigError, message: /not valid JSON/ });
   const c2 = makeHfConfig(TINY) as Record<string, unknown>;
