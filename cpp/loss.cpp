@@ -106,7 +106,8 @@ LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normali
   double denom = denominator > 0 ? denominator : (normalize_by_weights ? out.weight_sum : static_cast<double>(out.active));
   if (denom <= 0) denom = 1;  // a batch with no loss position contributes a zero loss, not NaN
   out.loss = (ce * w).sum() / denom;
-  out.token_ce = ce.detach().view({B, T - 1});
+  out.ce = ce.view({B, T - 1});
+  out.token_ce = out.ce.detach();
   return out;
 }
 

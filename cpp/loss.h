@@ -11,6 +11,7 @@ namespace eye {
 struct LossOutput {
   torch::Tensor loss;       // scalar, in the logits' float dtype (f32 for half models)
   torch::Tensor token_ce;   // [B,T-1] per-position CE (0 where no loss), detached
+  torch::Tensor ce;         // the same with its graph: −ce is log π(x_t|x_<t), reused by the preference term
   int64_t active = 0;       // loss positions
   double weight_sum = 0;    // Σ w over loss positions
 };

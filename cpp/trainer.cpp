@@ -117,11 +117,13 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
       torch::Tensor ref_lp;
       if (pref && pref_seqs > 0) ref_lp = reference_logprobs(*model_, reference_.is_empty() ? nullptr : reference_.get(), b);
       torch::Tensor logits = model_->forward(b.input_ids, b.attention_mask);
-      torch::Tensor sft = weighted_ce(logits, b, opts_.normalize_by_weights, denom).loss;
+      LossOutput lo = weighted_ce(logits, b, opts_.normalize_by_weights, denom);
+      torch::Tensor sft = lo.loss;
       loss = sft;
       sft_total += sft.item<double>();
       if (pref && pref_seqs > 0) {
-        PrefOutput po = preference_loss(token_logprobs(logits, b.labels), ref_lp, b, opts_.beta, static_cast<double>(pref_seqs));
+        // log π of the labels is −CE, already computed (no second log-softmax over the vocabulary).
+        PrefOutput po = preference_loss(-lo.ce, ref_lp.to(lo.ce.scalar_type()), b, opts_.beta, static_cast<double>(pref_seqs));
         loss = loss + opts_.gamma * po.loss;
         pref_total += po.loss.item<double>();
       }
