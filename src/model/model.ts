@@ -16,6 +16,7 @@ import {
   type LoraOptions,
   type LoraInfo,
   type GenerateOptions,
+  type ForwardOptions,
   type NativeGeneration,
 } from '../native/index.ts';
 import { makeHfConfig, type ModelShape } from './config.ts';
@@ -27,23 +28,7 @@ export interface LoadOptions {
   threads?: number;
 }
 
-export interface ForwardOptions {
-  /** Also return the gradient of the loss for every trainable parameter (HF names). */
-  grads?: boolean;
-  /** Layers whose attention probabilities [B,H,T,T] to return. */
-  attentionLayers?: number[];
-  /** L = Σ w·CE / Σ w instead of / N. */
-  normalizeByWeights?: boolean;
-  /** Run the base model with the LoRA adapters switched off. */
-  adaptersOff?: boolean;
-  /** Also compute L_pref against the adapters-off model (needs `pathMask` in the batch). */
-  reference?: boolean;
-  /** Preference temperature β (default 0.1). */
-  beta?: number;
-  /** With `reference` and `grads`: gradients of L_SFT + γ·L_pref. */
-  gamma?: number;
-  threads?: number;
-}
+export type { ForwardOptions } from '../native/index.ts';
 
 export class Model {
   /** The native object; used by Trainer. */

@@ -159,23 +159,29 @@ export interface NativeGeneration {
   attention?: Record<string, TensorData<Float32Array>>;
 }
 
+export interface ForwardOptions {
+  /** Also return the gradient of the loss for every trainable parameter (HF / PEFT names). */
+  grads?: boolean;
+  /** Layers whose attention probabilities [B,H,T,T] to return. */
+  attentionLayers?: number[];
+  /** L = Σ w·CE / Σ w instead of / N. */
+  normalizeByWeights?: boolean;
+  /** Run the base model with the LoRA adapters switched off. */
+  adaptersOff?: boolean;
+  /** Also compute L_pref against the adapters-off model (needs `pathMask` in the batch). */
+  reference?: boolean;
+  /** Preference temperature β (default 0.1). */
+  beta?: number;
+  /** With `reference` and `grads`: gradients of L_SFT + γ·L_pref. */
+  gamma?: number;
+  threads?: number;
+}
+
 export interface NativeModel {
   load(dir: string, opts?: { dtype?: Dtype; threads?: number }): Promise<LoadInfo>;
   init(configPath: string, opts: { seed: number; dtype?: Dtype; threads?: number }): Promise<LoadInfo>;
   save(dir: string, opts?: { dtype?: Dtype }): Promise<void>;
-  forward(
-    batch: NativeBatch,
-    opts?: {
-      grads?: boolean;
-      attentionLayers?: number[];
-      normalizeByWeights?: boolean;
-      adaptersOff?: boolean;
-      reference?: boolean;
-      beta?: number;
-      gamma?: number;
-      threads?: number;
-    },
-  ): Promise<NativeForwardResult>;
+  forward(batch: NativeBatch, opts?: ForwardOptions): Promise<NativeForwardResult>;
   addLora(opts?: LoraOptions): LoraInfo;
   loadAdapter(dir: string): Promise<LoraInfo>;
   saveAdapter(dir: string, opts?: { baseModel?: string }): Promise<LoraInfo>;
