@@ -5,6 +5,7 @@
  * so a model trained on it is a normal HF checkpoint. Used for models made from scratch before a
  * BPE vocabulary is trained.
  */
+import { byteLevelBpeDocument } from '../tokenizer/hf-json.ts';
 export const BYTE_SPECIALS = { bos: '<|bos|>', eos: '<|eos|>', pad: '<|pad|>' } as const;
 export const BYTE_VOCAB_SIZE = 259;
 export const BYTE_BOS = 256;
@@ -34,24 +35,13 @@ export function byteTokenizerJson(): Record<string, unknown> {
   const chars = bytesToUnicode();
   const vocab: Record<string, number> = {};
   chars.forEach((c, b) => (vocab[c] = b));
-  const special = (id: number, content: string) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
-  });
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [special(BYTE_BOS, BYTE_SPECIALS.bos), special(BYTE_EOS, BYTE_SPECIALS.eos), special(BYTE_PAD, BYTE_SPECIALS.pad)],
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges: [],
-    },
-  };
+  // use_regex false: with no merges, splitting changes nothing; ids are the UTF-8 bytes.
+  return byteLevelBpeDocument(
+    [{ id: BYTE_BOS, content: BYTE_SPECIALS.bos }, { id: BYTE_EOS, content: BYTE_SPECIALS.eos }, { id: BYTE_PAD, content: BYTE_SPECIALS.pad }],
+    vocab,
+    [],
+    false,
+  );
 }
 
 /** tokenizer_config.json so transformers' AutoTokenizer knows the special tokens. */

@@ -23,6 +23,7 @@ import { createInterface } from 'node:readline';
 import { byteLevelPreTokenizer } from 'tokenizers';
 import { InputError, OptionError } from '../util/errors.ts';
 import { trainBpe, type BpeModel } from './bpe.ts';
+import { byteLevelBpeDocument } from './hf-json.ts';
 
 export const DEFAULT_SPECIALS = ['<|bos|>', '<|eos|>', '<|pad|>'] as const;
 
@@ -103,26 +104,9 @@ async function readTexts(path: string, unit: 'line' | 'file', counter: WordCount
 
 /** The HF tokenizer.json text for a trained model (deterministic formatting). */
 export function tokenizerJson(model: BpeModel): string {
-  const special = (id: number, content: string) => ({
-    id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
-  });
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: true };
   const VOCAB = '\u0000VOCAB\u0000';
   const MERGES = '\u0000MERGES\u0000';
-  const doc = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: model.specialTokens.map((s, i) => special(i, s)),
-    normalizer: null,
-    pre_tokenizer: byteLevel,
-    post_processor: null,
-    decoder: byteLevel,
-    model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: VOCAB, merges: MERGES,
-    },
-  };
+  const doc = byteLevelBpeDocument(model.specialTokens.map((content, id) => ({ id, content })), VOCAB, MERGES, true);
   // Written by hand: JS objects put integer-like keys ("12") first, which would scramble id order.
   const vocab = '{\n' + model.tokens.map((t, i) => `      ${JSON.stringify(t)}: ${i}`).join(',\n') + '\n    }';
   const merges = model.merges.length === 0 ? '[]' : '[\n' + model.merges.map(([a, b]) => `      ${JSON.stringify(`${a} ${b}`)}`).join(',\n') + '\n    ]';
