@@ -45,7 +45,8 @@ try {
 } catch (err) {
   if (err instanceof EyemulatorError) {
     console.error(`eyemulator: ${err.message}`);
-    process.exit(1);
+    // 130 = ended by SIGINT, the shell convention; scripts can tell "stopped" from "failed".
+    process.exit(err.code === 'EYEMULATOR_INTERRUPTED' ? 130 : 1);
   }
   throw err;
 }

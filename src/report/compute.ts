@@ -242,7 +242,8 @@ interface AlignedCell {
   seeds: number[];
   /** Per seed (or the one trivial result): metric → sample in canonical order. */
   runs: Partial<Record<MetricName, StoredMetricSample>>[];
-  diagnostics: Record<string, number[]>[];
+  /** Per seed: diagnostic name → value per example id (diagnostics may cover a subset of ids). */
+  diagnostics: Record<string, Map<string, number>>[];
   curves: CurveSeries[];
 }
 
@@ -255,10 +256,11 @@ function align(
   what: string,
   examples: readonly ExampleRef[],
   metrics: Partial<Record<MetricName, StoredMetricSample>>,
-  diagnostics: Record<string, number[]> | undefined,
+  diagnostics: Record<string, Array<number | null>> | undefined,
   ids: readonly string[],
   lengths: ReadonlyMap<string, number>,
-): { metrics: Partial<Record<MetricName, StoredMetricSample>>; diagnostics: Record<string, number[]> } {
+  diagnosticIds?: readonly string[],
+): { metrics: Partial<Record<MetricName, StoredMetricSample>>; diagnostics: Record<string, Map<string, number>> } {
   const pos = new Map<string, number>();
   examples.forEach((e, i) => {
     if (pos.has(e.id)) throw new InputError(`${what}: example id "${e.id}" appears twice`);
@@ -278,10 +280,13 @@ function align(
     if (sampleLength(s) !== examples.length) throw new InputError(`${what}: metric ${m} has ${sampleLength(s)} values for ${examples.length} examples`);
     out[m] = pick(s, idx);
   }
-  const diag: Record<string, number[]> = {};
+  const diag: Record<string, Map<string, number>> = {};
+  const dIds = diagnosticIds ?? examples.map((e) => e.id);
+  for (const id of dIds) if (!pos.has(id)) throw new InputError(`${what}: diagnostic example id "${id}" is not among the run's examples`);
   for (const [k, v] of Object.entries(diagnostics ?? {})) {
-    if (v.length !== examples.length) throw new InputError(`${what}: diagnostic ${k} has ${v.length} values for ${examples.length} examples`);
-    diag[k] = idx.map((i) => v[i]);
+    if (v.length !== dIds.length) throw new InputError(`${what}: diagnostic ${k} has ${v.length} values for ${dIds.length} ${diagnosticIds ? 'diagnosticIds' : 'examples'}`);
+    diag[k] = new Map();
+    dIds.forEach((id, i) => { if (v[i] !== null) diag[k].set(id, v[i] as number); });
   }
   return { metrics: out, diagnostics: diag };
 }
@@ -320,7 +325,7 @@ export function buildReport(results: ResultsFile, opts: ReportOptions = {}): Rep
       vr.forEach((r, i) => {
         if (i > 0 && vr[i - 1].seed === r.seed) throw new InputError(`${where}: variant ${v} has two runs with seed ${r.seed}`);
       });
-      const aligned = vr.map((r) => align(`${where}, variant ${v}, seed ${r.seed}`, r.examples, r.metrics, r.diagnostics, ids, lengths));
+      const aligned = vr.map((r) => align(`${where}, variant ${v}, seed ${r.seed}`, r.examples, r.metrics, r.diagnostics, ids, lengths, r.diagnosticIds));
       return {
         variant: v,
         kind: 'variant',
@@ -413,9 +418,11 @@ export function buildReport(results: ResultsFile, opts: ReportOptions = {}): Rep
       if (c.kind !== 'variant') continue;
       const names = [...new Set(c.diagnostics.flatMap((d) => Object.keys(d)))].sort();
       for (const name of names) {
-        const per = c.diagnostics.map((d) => d[name]).filter((v): v is number[] => v !== undefined);
+        const per = c.diagnostics.map((d) => d[name]).filter((v): v is Map<string, number> => v !== undefined);
         if (per.length !== c.diagnostics.length) throw new InputError(`${where}: ${c.variant} reports diagnostic ${name} for only some of its seeds`);
-        const avg = ids.map((_, i) => per.reduce((t, v) => t + v[i], 0) / per.length);
+        // Examples every seed has a value for (a diagnostic may be undefined for some examples).
+        const common = ids.filter((id) => per.every((m) => m.has(id)));
+        const avg = common.map((id) => per.reduce((t, m) => t + m.get(id)!, 0) / per.length);
         const s = ci95Mean(avg);
         diagnostics.push({ variant: c.variant, name, n: s.n, mean: s.mean, ci95: s.ci95 });
       }

@@ -266,7 +266,27 @@ export function reportText(report: Report): string {
         return [cellLabel(c), s ? fmt(s.mean) : '–', s ? fmtCi(s.ci95) : '–', d ? fmtSigned(d.delta) : '', d ? fmtCi(d.ci95) : '', d ? fmtP(d.p, B) : '', d ? d.verdict : ''];
       }),
     ));
+    out.push('', `Per seed (${METRIC_LABELS[m]}):`, perSeedLines(g));
+    const split = g.lengthSplit.filter((r) => r.metric === m);
+    if (split.length > 0) {
+      out.push('', `${METRIC_LABELS[m]} by input length (median ${fmtNum(g.medianLength)} tokens):`);
+      out.push(textTable(
+        ['cell', `short (n = ${g.nShort})`, `long (n = ${g.nLong})`, 'Δ short [95% CI]', 'Δ long [95% CI]'],
+        split.map((r) => {
+          const d = (subset: 'short' | 'long') => {
+            const x = g.deltas.find((dd) => dd.variant === r.variant && dd.metric === r.metric && dd.subset === subset);
+            return x ? `${fmtSigned(x.delta)} ${fmtCi(x.ci95)}` : '';
+          };
+          return [r.kind === 'trivial' ? `${r.variant} (trivial)` : r.variant, fmt(r.short), fmt(r.long), d('short'), d('long')];
+        }),
+      ));
+    }
+    if (g.diagnostics.length > 0) {
+      out.push('', 'Attention diagnostics (mean [95% CI], n):');
+      out.push(textTable(['variant', 'diagnostic', 'mean [95% CI]', 'n'], g.diagnostics.map((d) => [d.variant, d.name, `${fmt(d.mean, 4)} ${fmtCi(d.ci95, 4)}`, String(d.n)])));
+    }
     out.push('');
   }
+  out.push('Reading:', honestReading(report).replace(/\*\*/g, '').replace(/`/g, ''));
   return out.join('\n');
 }

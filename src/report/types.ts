@@ -38,8 +38,13 @@ export interface RunResult {
   metrics: Partial<Record<MetricName, StoredMetricSample>>;
   /** Training loss curve. */
   curve?: CurvePoint[];
-  /** Optional per-example attention diagnostics (e.g. confidence, entropy, focus, recency, humanAlignment). */
-  diagnostics?: Record<string, number[]>;
+  /**
+   * Optional per-example attention diagnostics (e.g. confidence, entropy, focus, recency,
+   * humanAlignment); null = undefined for that example (e.g. a rank correlation with no variance).
+   */
+  diagnostics?: Record<string, Array<number | null>>;
+  /** Example ids the diagnostics are aligned with, when they cover only some examples (default: `examples`). */
+  diagnosticIds?: string[];
 }
 
 export interface TrivialResult {
@@ -84,7 +89,8 @@ export const runSchema = z.object({
   examples: z.array(example),
   metrics: metricsRecord,
   curve: z.array(z.object({ step: finite, loss: finite })).optional(),
-  diagnostics: z.record(z.string(), z.array(finite)).optional(),
+  diagnostics: z.record(z.string(), z.array(finite.nullable())).optional(),
+  diagnosticIds: z.array(z.string().min(1)).optional(),
 });
 
 export const trivialSchema = z.object({

@@ -29,3 +29,10 @@ export class OptionError extends EyemulatorError {
     super('EYEMULATOR_OPTION', message);
   }
 }
+
+/** Work stopped by the user (Ctrl-C / an AbortSignal) after saving what resuming needs. */
+export class InterruptedError extends EyemulatorError {
+  constructor(message: string) {
+    super('EYEMULATOR_INTERRUPTED', message);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * `eyemulator train [--config RUN.yaml] --task T --model DIR | (--init-hidden … --tokenizer F)
+ *  --variant V [--priors P] [--lora-rank R] [--epochs E] [--seed S] … --out RUN [--resume] [--evaluate]`
+ *
+ * Flags override the config file; the resolved config is written to RUN/config.json. The work is
+ * in src/train/run.ts (training) and src/experiment/evaluate-run.ts (--evaluate).
+ */
+import type { CommandModule } from 'yargs';
+import { trainRun } from '../../train/run.ts';
+import { parseRunConfig, readConfigFile, type RunConfig } from '../../train/config.ts';
+import { autoProgress, lineProgress, silentProgress } from '../../train/progress.ts';
+import { evaluateRun } from '../../experiment/evaluate-run.ts';
+import { interruptSignal } from '../signals.ts';
+import { InterruptedError } from '../../util/errors.ts';
+import { VARIANTS } from '../../weights/variants.ts';
+
+/** CLI flag → RunConfig key (kebab-case flags, camelCase keys). */
+const FLAGS: Array<[flag: string, key: keyof RunConfig, type: 'string' | 'number' | 'boolean', describe: string]> = [
+  ['task', 'task', 'string', 'translation | summarization | completion'],
+  ['train', 'train', 'string', 'training data: "default", a .jsonl task file, or a CodeXGLUE folder'],
+  ['valid', 'valid', 'string', 'validation data (same forms), decoded by --evaluate'],
+  ['model', 'model', 'string', 'HF model folder to fine-tune'],
+  ['tokenizer', 'tokenizer', 'string', 'tokenizer.json (for --init-*; overrides the model folder\'s)'],
+  ['dtype', 'dtype', 'string', 'float32 | bfloat16'],
+  ['device', 'device', 'string', 'cpu | cuda | cuda:N'],
+  ['lora-rank', 'loraRank', 'number', 'LoRA rank (0 = full fine-tuning)'],
+  ['lora-alpha', 'loraAlpha', 'number', 'LoRA alpha (default 2 × rank)'],
+  ['lora-dropout', 'loraDropout', 'number', 'dropout on the adapter input'],
+  ['variant', 'variant', 'string', VARIANTS.join(' | ')],
+  ['priors', 'priors', 'string', 'priors file (default: the shipped EyeTrans priors)'],
+  ['w-base', 'wBase', 'number', 'w_base of the weight formula (paper 1.0, artifact 3.0)'],
+  ['gamma', 'gamma', 'number', 'weight of the token-level preference term (0 = weighted SFT only)'],
+  ['beta', 'beta', 'number', 'preference temperature'],
+  ['paths', 'paths', 'string', 'dynamic (redrawn each epoch) | static'],
+  ['loss-on', 'lossOn', 'string', 'output | input+output (shared by every variant)'],
+  ['epochs', 'epochs', 'number', 'passes over the training data'],
+  ['max-steps', 'maxSteps', 'number', 'optimizer steps (the budget; overrides epochs)'],
+  ['batch-size', 'batchSize', 'number', 'sequences per micro-batch'],
+  ['grad-accum', 'gradAccum', 'number', 'micro-batches per optimizer step'],
+  ['lr', 'lr', 'number', 'peak learning rate'],
+  ['warmup-steps', 'warmupSteps', 'number', 'linear warm-up steps (default 5% of the steps)'],
+  ['schedule', 'schedule', 'string', 'constant | linear | cosine'],
+  ['weight-decay', 'weightDecay', 'number', 'AdamW decoupled weight decay'],
+  ['max-grad-norm', 'maxGradNorm', 'number', 'global gradient-norm clip (0 = off)'],
+  ['max-length', 'maxLength', 'number', 'longest training sequence; input code is cut to fit, targets never'],
+  ['train-n', 'trainN', 'number', 'low-data regime: train on n examples drawn by --subset-seed'],
+  ['subset-seed', 'subsetSeed', 'number', 'seed of the training subset'],
+  ['seed', 'seed', 'number', 'seed of initialisation, data order, paths and weights'],
+  ['threads', 'threads', 'number', 'libtorch threads'],
+  ['log-every', 'logEvery', 'number', 'progress line every N steps (when not on a terminal)'],
+  ['eval-n', 'evalN', 'number', '--evaluate: first N validation examples (default all)'],
+  ['max-new-tokens', 'maxNewTokens', 'number', '--evaluate: decoding length limit'],
+  ['eval-batch-size', 'evalBatchSize', 'number', '--evaluate: prompts decoded together'],
+  ['attention-n', 'attentionN', 'number', '--evaluate: attention diagnostics on the first N examples'],
+];
+
+const train: CommandModule = {
+  command: 'train',
+  describe: 'fine-tune a model with gaze-derived weights (or a baseline) into a run folder',
+  builder: (y) => {
+    let b = y
+      .option('config', { type: 'string', describe: 'run config (YAML or JSON); flags override it' })
+      .option('out', { type: 'string', demandOption: true, describe: 'run folder' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its saved state' })
+      .option('evaluate', { type: 'boolean', default: false, describe: 'after training, decode the validation data and score it (predictions.jsonl, eval.json, result.json)' })
+      .option('progress', { choices: ['auto', 'lines', 'none'] as const, default: 'auto' as const, describe: 'progress bar (terminal), lines, or nothing' })
+      .option('init-hidden', { type: 'number', describe: 'create a model from scratch: hidden size' })
+      .option('init-layers', { type: 'number', describe: 'create a model from scratch: layers' })
+      .option('init-heads', { type: 'number', describe: 'create a model from scratch: attention heads' })
+      .option('init-max-positions', { type: 'number', describe: 'create a model from scratch: context length' });
+    for (const [flag, , type, describe] of FLAGS) b = b.option(flag, { type, describe });
+    return b;
+  },
+  handler: async (a) => {
+    const cfg: Record<string, unknown> = a.config ? readConfigFile(a.config as string) : {};
+    for (const [flag, key] of FLAGS) if (a[flag] !== undefined) cfg[key] = a[flag];
+    if (a['init-hidden'] !== undefined || a['init-layers'] !== undefined || a['init-heads'] !== undefined) {
+      const init = { ...((cfg.init as Record<string, unknown>) ?? {}) };
+      if (a['init-hidden'] !== undefined) init.hidden = a['init-hidden'];
+      if (a['init-layers'] !== undefined) init.layers = a['init-layers'];
+      if (a['init-heads'] !== undefined) init.heads = a['init-heads'];
+      if (a['init-max-positions'] !== undefined) init.maxPositions = a['init-max-positions'];
+      cfg.init = init;
+    }
+    const config = parseRunConfig(cfg, (a.config as string | undefined) ?? 'command line');
+    const out = a.out as string;
+    const log = (l: string) => process.stderr.write(l + '\n');
+    const mode = a.progress as 'auto' | 'lines' | 'none';
+    const progress = mode === 'none' ? silentProgress : mode === 'lines' ? lineProgress(log, config.logEvery) : autoProgress(log, config.logEvery);
+    const { signal, dispose } = interruptSignal('training');
+    try {
+      const s = await trainRun(config, out, { resume: a.resume as boolean, signal, log, progress });
+      log(`trained ${s.steps} steps in ${s.seconds.toFixed(0)} s; final loss ${s.finalLoss.toFixed(4)}; ${s.adapterDir ? `adapter ${s.adapterDir} over ${s.modelDir}` : `model ${s.modelDir}`}`);
+      if (a.evaluate) {
+        let last = 0;
+        const { summary } = await evaluateRun(out, {
+          log, signal,
+          onProgress: (d, t) => { if (d === t || d - last >= Math.max(16, t / 10)) { last = d; log(`decoded ${d}/${t}`); } },
+        });
+        const f = (x: number | null) => (x === null ? '—' : x.toFixed(2));
+        log(`eval n ${summary.n}: exact ${f(summary.exact)}  BLEU ${f(summary.bleu)}  CodeBLEU ${f(summary.codebleu)}  chrF++ ${f(summary.chrf)}  ROUGE-L ${f(summary.rougeL)}  (${summary.seconds.toFixed(0)} s)`);
+      }
+    } catch (e) {
+      if ((e as Error)?.name === 'AbortError') throw new InterruptedError('interrupted during evaluation; rerun with --resume --evaluate to decode again (training is finished)');
+      throw e;
+    } finally {
+      dispose();
+    }
+  },
+};
+export default train;

@@ -1,0 +1,533 @@
+/**
+ * Attention diagnostics on generated tokens (METHOD.md §7; definitions in docs/attention.md).
+ *
+ * Each example's prompt (`buildPrompt(task, input)`, encoded exactly as generation encodes it: the
+ * tokenizer's own special tokens, then BOS prepended when the config names one and it is missing)
+ * is decoded greedily with attention capture on one layer (default the last). The engine returns,
+ * per generated token, the attention of the query that produced it over that prompt's own positions
+ * [generated, heads, promptLength]; left padding is sliced off natively, so batching never puts
+ * padding into these rows. Heads are averaged. Then, per example:
+ *
+ * - confidence  = mean natural-log probability of the generated tokens (EOS included when emitted);
+ * - entropy     = mean over generated tokens of H(p) = −Σ p_i ln p_i, p = the attention over the
+ *                 INCLUDED prompt positions renormalised to sum 1 (nats);
+ * - focus       = mean over generated tokens of (mass on included positions whose model token
+ *                 overlaps the Java input code) / (mass on included positions);
+ * - recency     = mean over generated tokens of (mass on the last k included positions) / (mass on
+ *                 included positions);
+ * - humanAlignment = Spearman ρ (average ranks for ties) between, per labelled non-punctuation code
+ *                 token of the input whose label has a prior in `mode`, the attention mass it
+ *                 receives (Σ over generated tokens of the head-averaged attention, raw, summed over
+ *                 every model token whose span overlaps it) and E[θ] of its label. Undefined (null)
+ *                 with fewer than 3 such tokens or no variation on either side.
+ *
+ * INCLUDED positions: every prompt position except special tokens (BOS, and anything else the
+ * tokenizer's post-processor marks special). BOS is left out because causal LMs park a large, content-
+ * free share of attention on the first position (an "attention sink"); keeping it would make entropy,
+ * focus and recency mostly measure that sink. Its share is reported per example as `specialShare`.
+ *
+ * The maths is in small exported pure functions (`attentionEntropy`, `spearman`, `averageRanks`,
+ * `promptLayout`, `headAverage`, `summarizeAttention`, `codeTokenMass`) so tests can check them
+ * by hand.
+ */
+import type { Model } from '../model/model.ts';
+import type { ModelTokenizer } from '../model/tokenizer.ts';
+import type { TaskExample } from '../data/tasks.ts';
+import { buildPrompt, codeOffsetInPrompt } from '../data/prompt.ts';
+import { initLabeller, labelCodeSync, type CodeToken } from '../code/index.ts';
+import { isLabelName } from '../code/labels.ts';
+import { loadPriors, defaultPriorsPath } from '../priors/io.ts';
+import { MODES, type Mode, type Priors } from '../priors/format.ts';
+import { modePriors, salience } from '../priors/stats.ts';
+import { ci95Mean } from '../eval/stats.ts';
+import { OptionError } from '../util/errors.ts';
+
+export const DIAGNOSTIC_NAMES = ['confidence', 'entropy', 'focus', 'recency', 'humanAlignment'] as const;
+export type DiagnosticName = (typeof DIAGNOSTIC_NAMES)[number];
+
+// --- pure maths ---------------------------------------------------------------------------------
+
+/**
+ * Shannon entropy (nats) of `weights` renormalised to sum 1 over the entries where `include` is 1
+ * (all entries when `include` is omitted). Zero entries contribute 0 (0·ln 0 = 0). NaN when the
+ * included mass is not positive. Bounded by ln(number of included entries).
+ */
+export function attentionEntropy(weights: ArrayLike<number>, include?: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) if (!include || include[i]) total += weights[i];
+  if (!(total > 0)) return NaN;
+  let h = 0;
+  for (let i = 0; i < weights.length; i++) {
+    if (include && !include[i]) continue;
+    const p = weights[i] / total;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return h;
+}
+
+/** 1-based ranks, tied values sharing the average of the ranks they span. */
+export function averageRanks(xs: ArrayLike<number>): Float64Array {
+  const n = xs.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => xs[a] - xs[b]);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && xs[order[j + 1]] === xs[order[i]]) j++;
+    const r = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[order[k]] = r;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+/**
+ * Spearman's ρ: the Pearson correlation of the average ranks (the tie-corrected form). Null when
+ * the inputs have different lengths, fewer than 3 values, or either side has no variation — the
+ * coefficient is undefined there and no number is made up.
+ */
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  const n = x.length;
+  if (n !== y.length || n < 3) return null;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return null;
+  const rx = averageRanks(x), ry = averageRanks(y);
+  const m = (n + 1) / 2; // mean of ranks 1..n, ties included
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < n; i++) {
+    const a = rx[i] - m, b = ry[i] - m;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
+  if (sxx === 0 || syy === 0) return null;
+  const r = sxy / Math.sqrt(sxx * syy);
+  return Math.max(-1, Math.min(1, r));
+}
+
+/** Where each prompt position stands, for one example. */
+export interface PromptLayout {
+  /** Prompt length in model tokens (special tokens included): the attention's last dimension. */
+  length: number;
+  /** [start, end) of each model token in prompt code points, flat pairs (specials: [0, 0)). */
+  offsets: Int32Array;
+  /** 1 where the position takes part in the distributions (every position but special tokens). */
+  included: Uint8Array;
+  /** 1 where an included position's model token overlaps the input code's span. */
+  code: Uint8Array;
+  /** 1 for the last `recencyK` included positions. */
+  recent: Uint8Array;
+}
+
+/** Half-open spans overlap when they share at least one code point (empty spans never overlap). */
+function overlaps(a0: number, a1: number, b0: number, b1: number): boolean {
+  return a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1;
+}
+
+/**
+ * Classifies prompt positions. `offsets`: model-token spans (flat pairs, prompt code points);
+ * `special`: 1 for special tokens (excluded); `codeSpan`: [start, end) of the input code in the
+ * prompt, in code points; `recencyK`: how many of the last included positions are "recent".
+ */
+export function promptLayout(offsets: Int32Array, special: ArrayLike<number>, codeSpan: readonly [number, number], recencyK: number): PromptLayout {
+  const n = offsets.length >> 1;
+  if (special.length !== n) throw new RangeError(`promptLayout: ${n} offsets but ${special.length} special flags`);
+  const included = new Uint8Array(n), code = new Uint8Array(n), recent = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (special[i]) continue;
+    included[i] = 1;
+    if (overlaps(offsets[2 * i], offsets[2 * i + 1], codeSpan[0], codeSpan[1])) code[i] = 1;
+  }
+  let left = Math.max(0, Math.floor(recencyK));
+  for (let i = n - 1; i >= 0 && left > 0; i--) {
+    if (!included[i]) continue;
+    recent[i] = 1;
+    left--;
+  }
+  return { length: n, offsets, included, code, recent };
+}
+
+/** Mean over heads of [steps, heads, n] attention: [steps, n] row-major (float64). */
+export function headAverage(data: ArrayLike<number>, steps: number, heads: number, n: number): Float64Array {
+  if (data.length !== steps * heads * n) throw new RangeError(`headAverage: ${data.length} values is not ${steps}×${heads}×${n}`);
+  const out = new Float64Array(steps * n);
+  for (let t = 0; t < steps; t++) {
+    const o = t * n;
+    for (let h = 0; h < heads; h++) {
+      const base = (t * heads + h) * n;
+      for (let i = 0; i < n; i++) out[o + i] += data[base + i];
+    }
+    for (let i = 0; i < n; i++) out[o + i] /= heads;
+  }
+  return out;
+}
+
+export interface AttentionSummary {
+  /** Mean over generated tokens of the entropy (nats) of the renormalised included attention. */
+  entropy: number;
+  /** Mean over generated tokens of the code share of the included mass. */
+  focus: number;
+  /** Mean over generated tokens of the last-k share of the included mass. */
+  recency: number;
+  /** Mean over generated tokens of (mass on excluded = special positions) / (mass on the prompt). */
+  specialShare: number;
+  /** Generated tokens averaged over (those with positive included mass). */
+  steps: number;
+  /** Σ over generated tokens of the (head-averaged, raw) attention at each prompt position. */
+  positionMass: Float64Array;
+}
+
+/**
+ * Entropy, focus and recency of head-averaged attention `avg` [steps, layout.length] (row t = the
+ * attention of generated token t over the prompt), averaged over generated tokens. Steps whose
+ * included mass is zero are left out of the averages; with none left the results are NaN.
+ */
+export function summarizeAttention(avg: ArrayLike<number>, steps: number, layout: PromptLayout): AttentionSummary {
+  const n = layout.length;
+  if (avg.length !== steps * n) throw new RangeError(`summarizeAttention: ${avg.length} values is not ${steps}×${n}`);
+  const positionMass = new Float64Array(n);
+  let eSum = 0, fSum = 0, rSum = 0, sSum = 0, used = 0;
+  const row = new Float64Array(n);
+  for (let t = 0; t < steps; t++) {
+    let inc = 0, code = 0, recent = 0, all = 0;
+    for (let i = 0; i < n; i++) {
+      const a = avg[t * n + i];
+      row[i] = a;
+      positionMass[i] += a;
+      all += a;
+      if (!layout.included[i]) continue;
+      inc += a;
+      if (layout.code[i]) code += a;
+      if (layout.recent[i]) recent += a;
+    }
+    if (!(inc > 0)) continue;
+    used++;
+    eSum += attentionEntropy(row, layout.included);
+    fSum += code / inc;
+    rSum += recent / inc;
+    sSum += (all - inc) / all;
+  }
+  return { entropy: eSum / used, focus: fSum / used, recency: rSum / used, specialShare: sSum / used, steps: used, positionMass };
+}
+
+/**
+ * Attention mass per code token: for each code span (flat [start, end) pairs, same units as
+ * `offsets`), the sum of `positionMass` over every model token whose span overlaps it. A model
+ * token straddling two code tokens counts, whole, toward both. Positions with `include` 0 are
+ * ignored (special tokens have empty spans anyway).
+ */
+export function codeTokenMass(positionMass: ArrayLike<number>, offsets: Int32Array, codeSpans: Int32Array, include?: ArrayLike<number>): Float64Array {
+  const n = offsets.length >> 1, nc = codeSpans.length >> 1;
+  if (positionMass.length !== n) throw new RangeError(`codeTokenMass: ${positionMass.length} masses but ${n} model tokens`);
+  const out = new Float64Array(nc);
+  for (let j = 0; j < nc; j++) {
+    const c0 = codeSpans[2 * j], c1 = codeSpans[2 * j + 1];
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      if (include && !include[i]) continue;
+      if (overlaps(offsets[2 * i], offsets[2 * i + 1], c0, c1)) s += positionMass[i];
+    }
+    out[j] = s;
+  }
+  return out;
+}
+
+/** Number of Unicode code points in `s` (tokenizer offsets count code points, not UTF-16 units). */
+export function codePointLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+// --- the experiment -----------------------------------------------------------------------------
+
+export interface AttentionDiagnosticsOptions {
+  /** The first n examples in the given order (default 24; fewer when fewer are given). */
+  n?: number;
+  /** Greedy decoding length limit (default 128); decoding also stops at EOS. */
+  maxNewTokens?: number;
+  /** Layer whose attention is read (0-based; default the last). */
+  layer?: number;
+  /** How many of the last included prompt positions count as "recent" (default 8). */
+  recencyK?: number;
+  /** Human-attention priors (default: the shipped EyeTrans priors, priors/eyetrans.json). */
+  priors?: Priors;
+  /** Which mode's E[θ] to correlate with (default "combined"). */
+  mode?: Mode;
+  /** Prompts per engine call (default 1). Padding never reaches the diagnostics either way. */
+  batchSize?: number;
+  /** Examples whose prompt is longer (in model tokens, BOS included) are skipped and reported. */
+  maxPromptTokens?: number;
+  threads?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** One example's diagnostics and what they were computed from. */
+export interface ExampleDiagnostics {
+  id: string;
+  confidence: number;
+  entropy: number;
+  focus: number;
+  recency: number;
+  /** Null when undefined for this example; `alignmentNote` says why. */
+  humanAlignment: number | null;
+  alignmentNote: string | null;
+  /** Labelled code tokens that entered the correlation. */
+  alignmentTokens: number;
+  /** Prompt length in model tokens (special tokens included). */
+  promptTokens: number;
+  /** Prompt positions that take part (all but special tokens). */
+  includedPositions: number;
+  /** Of those, how many overlap the input code. */
+  codePositions: number;
+  generatedTokens: number;
+  finish: 'eos' | 'length';
+  /** Mean share of each generated token's prompt attention on special positions (BOS). */
+  specialShare: number;
+  /** The decoded generation (EOS removed). */
+  prediction: string;
+}
+
+export interface SummaryStat {
+  n: number;
+  /** Null when n = 0. */
+  mean: number | null;
+  std: number | null;
+  /** Student-t 95% interval of the mean; [mean, mean] for n = 1; null for n = 0. */
+  ci95: [number, number] | null;
+}
+
+export interface ExcludedReport {
+  total: number;
+  byReason: Record<string, number>;
+  items: Array<{ id: string; reason: string }>;
+}
+
+export interface AttentionDiagnosticsResult {
+  /** The examples with diagnostics, in input order; every `values` array is aligned with it. */
+  ids: string[];
+  values: {
+    confidence: number[];
+    entropy: number[];
+    focus: number[];
+    recency: number[];
+    /** Null where undefined (see `alignmentExcluded`); the summary uses the non-null values only. */
+    humanAlignment: Array<number | null>;
+  };
+  summary: Record<DiagnosticName, SummaryStat>;
+  examples: ExampleDiagnostics[];
+  /** Examples dropped before decoding (not in `ids`). */
+  skipped: ExcludedReport;
+  /** Examples in `ids` whose humanAlignment is null, with the reason. */
+  alignmentExcluded: ExcludedReport;
+  settings: {
+    layer: number;
+    layers: number;
+    heads: number;
+    maxNewTokens: number;
+    recencyK: number;
+    mode: Mode;
+    batchSize: number;
+    requested: number;
+    excludedPositions: 'special tokens (BOS)';
+    priorsSource: string;
+    priorsCitations: string[];
+  };
+}
+
+function report(items: Array<{ id: string; reason: string }>): ExcludedReport {
+  const byReason: Record<string, number> = {};
+  for (const it of items) byReason[it.reason] = (byReason[it.reason] ?? 0) + 1;
+  return { total: items.length, byReason, items };
+}
+
+/** n, mean, sd and 95% CI of finite values; nulls instead of NaN so the result is JSON-safe. */
+export function summarize(xs: ReadonlyArray<number | null>): SummaryStat {
+  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+  if (v.length === 0) return { n: 0, mean: null, std: null, ci95: null };
+  const s = ci95Mean(v);
+  return { n: s.n, mean: s.mean, std: s.std, ci95: [s.ci95[0], s.ci95[1]] };
+}
+
+function positiveInt(name: string, v: number | undefined, dflt: number): number {
+  const x = v ?? dflt;
+  if (!Number.isInteger(x) || x < 1) throw new OptionError(`${name} must be a positive integer, got ${v}`);
+  return x;
+}
+
+interface Prepared {
+  ex: TaskExample;
+  ids: number[];
+  layout: PromptLayout;
+  codeStartCp: number;
+}
+
+/** E[θ] of a label in the mode, or null when the mode has no prior for it. */
+function salienceLookup(priors: Priors, mode: Mode): (label: string) => number | null {
+  const mp = modePriors(priors, mode);
+  return (label) => {
+    if (!isLabelName(label)) return null;
+    const p = mp.labels[label];
+    return p ? salience(p) : null;
+  };
+}
+
+/**
+ * Runs the diagnostics on the first `opts.n` examples (see the file comment for definitions).
+ * Greedy decoding only; the model is not modified.
+ */
+export async function attentionDiagnostics(
+  model: Model,
+  tokenizer: ModelTokenizer,
+  examples: readonly TaskExample[],
+  opts: AttentionDiagnosticsOptions = {},
+): Promise<AttentionDiagnosticsResult> {
+  const n = positiveInt('n', opts.n, 24);
+  const maxNewTokens = positiveInt('maxNewTokens', opts.maxNewTokens, 128);
+  const batchSize = positiveInt('batchSize', opts.batchSize, 1);
+  const recencyK = opts.recencyK ?? 8;
+  if (!Number.isInteger(recencyK) || recencyK < 1) throw new OptionError(`recencyK must be a positive integer, got ${opts.recencyK}`);
+  if (opts.maxPromptTokens !== undefined) positiveInt('maxPromptTokens', opts.maxPromptTokens, 1);
+  const mode = opts.mode ?? 'combined';
+  if (!(MODES as readonly string[]).includes(mode)) throw new OptionError(`unknown priors mode "${mode}" (use ${MODES.join(', ')})`);
+  const info = model.info();
+  const layer = opts.layer ?? info.layers - 1;
+  if (!Number.isInteger(layer) || layer < 0 || layer >= info.layers) {
+    throw new OptionError(`layer must be an integer in [0, ${info.layers - 1}] (the model has ${info.layers} layers), got ${opts.layer}`);
+  }
+  const priors = opts.priors ?? loadPriors(defaultPriorsPath());
+  const salienceOf = salienceLookup(priors, mode);
+  await initLabeller(['java']);
+
+  const chosen = examples.slice(0, n);
+  const skips: Array<{ id: string; reason: string }> = [];
+  const prepared: Prepared[] = [];
+  for (const ex of chosen) {
+    const prompt = buildPrompt(ex.task, ex.input);
+    const off = codeOffsetInPrompt(ex.task);
+    // The same ids ModelTokenizer.encode (and so generateText / eval) feeds the model.
+    const enc = await tokenizer.tokenizer.encode(prompt, null, { addSpecialTokens: true });
+    let ids = enc.getIds();
+    let offs = enc.getOffsets();
+    let special = enc.getSpecialTokensMask();
+    if (tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) {
+      ids = [tokenizer.bosId, ...ids];
+      offs = [[0, 0], ...offs];
+      special = [1, ...special];
+    }
+    if (opts.maxPromptTokens !== undefined && ids.length > opts.maxPromptTokens) {
+      skips.push({ id: ex.id, reason: `prompt longer than ${opts.maxPromptTokens} tokens` });
+      continue;
+    }
+    const flat = new Int32Array(offs.length * 2);
+    offs.forEach(([a, b], i) => { flat[2 * i] = a; flat[2 * i + 1] = b; });
+    const codeStartCp = codePointLength(prompt.slice(0, off));
+    const layout = promptLayout(flat, special, [codeStartCp, codeStartCp + codePointLength(ex.input)], recencyK);
+    prepared.push({ ex, ids, layout, codeStartCp });
+  }
+
+  const out: ExampleDiagnostics[] = [];
+  const alignmentExcluded: Array<{ id: string; reason: string }> = [];
+  let done = 0;
+  opts.onProgress?.(0, prepared.length);
+  for (let b = 0; b < prepared.length; b += batchSize) {
+    opts.signal?.throwIfAborted();
+    const chunk = prepared.slice(b, b + batchSize);
+    const gens = await model.generate(chunk.map((p) => p.ids), {
+      maxNewTokens, eosIds: tokenizer.eosIds, padId: tokenizer.padId, attentionLayers: [layer], threads: opts.threads,
+    });
+    for (let k = 0; k < chunk.length; k++) {
+      const { ex, layout, codeStartCp } = chunk[k];
+      const g = gens[k];
+      const G = g.tokens.length;
+      const att = g.attention?.[String(layer)];
+      if (!att) throw new Error(`the engine returned no attention for layer ${layer}`);
+      const [sG, H, P] = att.shape;
+      if (sG !== G || P !== layout.length) {
+        throw new Error(`attention of ${ex.id} has shape [${att.shape.join(', ')}], expected [${G}, heads, ${layout.length}]`);
+      }
+      const avg = headAverage(att.data, G, H, P);
+      const s = summarizeAttention(avg, G, layout);
+      let lp = 0;
+      for (const x of g.logprobs) lp += x;
+      const confidence = lp / G;
+      if (s.steps === 0) {
+        skips.push({ id: ex.id, reason: 'no attention mass on the prompt' });
+        continue;
+      }
+
+      // Human alignment: labelled, non-punctuation code tokens with a prior in this mode.
+      let humanAlignment: number | null = null;
+      let alignmentNote: string | null = null;
+      let used = 0;
+      let tokens: CodeToken[] = [];
+      try {
+        tokens = labelCodeSync(ex.input, 'java');
+      } catch (e) {
+        alignmentNote = `labeller failed: ${(e as Error).message}`;
+      }
+      if (alignmentNote === null) {
+        const spans: number[] = [];
+        const sal: number[] = [];
+        for (const t of tokens) {
+          if (t.punct || t.label === null) continue;
+          const e = salienceOf(t.label);
+          if (e === null) continue;
+          spans.push(codeStartCp + t.startCp, codeStartCp + t.endCp);
+          sal.push(e);
+        }
+        used = sal.length;
+        const mass = codeTokenMass(s.positionMass, layout.offsets, Int32Array.from(spans), layout.included);
+        humanAlignment = spearman(mass, sal);
+        if (humanAlignment === null) {
+          if (used < 3) alignmentNote = 'fewer than 3 labelled code tokens';
+          else if (new Set(sal).size < 2) alignmentNote = 'E[θ] does not vary (one label)';
+          else alignmentNote = 'attention mass does not vary';
+        }
+      }
+      if (alignmentNote !== null) alignmentExcluded.push({ id: ex.id, reason: alignmentNote });
+
+      const body = g.finish === 'eos' ? g.tokens.subarray(0, G - 1) : g.tokens;
+      let includedPositions = 0, codePositions = 0;
+      for (let i = 0; i < layout.length; i++) { includedPositions += layout.included[i]; codePositions += layout.code[i]; }
+      out.push({
+        id: ex.id, confidence, entropy: s.entropy, focus: s.focus, recency: s.recency,
+        humanAlignment, alignmentNote, alignmentTokens: used,
+        promptTokens: layout.length, includedPositions, codePositions, generatedTokens: G, finish: g.finish,
+        specialShare: s.specialShare, prediction: await tokenizer.decode(body),
+      });
+    }
+    done += chunk.length;
+    opts.onProgress?.(done, prepared.length);
+  }
+
+  const values = {
+    confidence: out.map((e) => e.confidence),
+    entropy: out.map((e) => e.entropy),
+    focus: out.map((e) => e.focus),
+    recency: out.map((e) => e.recency),
+    humanAlignment: out.map((e) => e.humanAlignment),
+  };
+  const summary = Object.fromEntries(DIAGNOSTIC_NAMES.map((k) => [k, summarize(values[k])])) as Record<DiagnosticName, SummaryStat>;
+  const prov = priors.provenance as { source: string; citations?: unknown };
+  return {
+    ids: out.map((e) => e.id),
+    values,
+    summary,
+    examples: out,
+    skipped: report(skips),
+    alignmentExcluded: report(alignmentExcluded),
+    settings: {
+      layer, layers: info.layers, heads: info.heads, maxNewTokens, recencyK, mode, batchSize, requested: chosen.length,
+      excludedPositions: 'special tokens (BOS)',
+      priorsSource: prov.source,
+      priorsCitations: Array.isArray(prov.citations) ? prov.citations.filter((c): c is string => typeof c === 'string') : [],
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The first pass over a run's training data: fit each example into the maximum length (input code
+ * cut, targets never — counted in a TruncationReport), tokenise, and label the code whose tokens
+ * carry weights (the output code: C# in translation, Java in completion; and the input Java when
+ * the loss covers it). Labels and sub-word alignments are computed once here; each epoch only
+ * redraws paths and weights from them (`rowFor`).
+ *
+ * What differs between variants is only what `rowFor` puts in `weights` and `pathMask`; ids and
+ * loss positions come from the example alone, so every variant of a comparison trains on exactly
+ * the same positions (a test asserts it).
+ */
+import { codeOffsetInPrompt, type TaskName } from '../data/prompt.ts';
+import { lossMaskOf, makeCausalExample, type CausalExample, type OffsetTokenizer, type SequenceRow } from '../data/causal-example.ts';
+import { fitExample, newTruncationReport, type TruncationReport } from '../data/truncation.ts';
+import type { TaskExample } from '../data/tasks.ts';
+import { initLabeller, labelCodeSync, type CodeLang } from '../code/index.ts';
+import { drawModelWeights, exampleRng, prepareExample, type PreparedExample, type WeightModel } from '../weights/index.ts';
+
+/** The code language of a task's output (null: not code). */
+export function outputLang(task: TaskName): CodeLang | null {
+  return task === 'translation' ? 'csharp' : task === 'completion' ? 'java' : null;
+}
+
+export interface TrainExample extends CausalExample {
+  /** The task example's stable id (seeds the example's weight draws). */
+  key: string;
+  lossMask: Uint8Array;
+  /** Labelled target code with its sub-word alignment (null: the target is not code). */
+  target: PreparedExample | null;
+  /** Labelled input code aligned to the prompt tokens (only when the loss covers the input). */
+  input: PreparedExample | null;
+  /** Target string, for CrystalBLEU's trivially shared n-grams. */
+  targetText: string;
+}
+
+export interface PrepareOptions {
+  task: TaskName;
+  maxLength: number;
+  lossOn: 'output' | 'input+output';
+  special: { bos: number | null; eos: number };
+  /** Label code for weights (false for a baseline-only pass: labels are then not needed). */
+  label: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Prompt-token offsets shifted to be relative to the code inside the prompt. */
+function shiftOffsets(promptOffsets: Int32Array, by: number): Int32Array {
+  const out = new Int32Array(promptOffsets.length);
+  for (let i = 0; i < out.length; i++) out[i] = promptOffsets[i] - by;
+  return out;
+}
+
+/** Prompt tokens overlapping the code span [0, codeLen) after shifting: the input-code loss positions. */
+function codeTokenMask(shifted: Int32Array, codeLenCp: number): Uint8Array {
+  const m = new Uint8Array(shifted.length / 2);
+  for (let j = 0; j < m.length; j++) if (shifted[2 * j + 1] > 0 && shifted[2 * j] < codeLenCp) m[j] = 1;
+  return m;
+}
+
+export async function prepareTrainExamples(
+  tok: OffsetTokenizer,
+  examples: readonly TaskExample[],
+  o: PrepareOptions,
+): Promise<{ examples: TrainExample[]; truncation: TruncationReport }> {
+  const truncation = newTruncationReport(o.maxLength);
+  const outLang = outputLang(o.task);
+  if (o.label) await initLabeller(['java', 'csharp']);
+  // The template is ASCII, so its UTF-16 length is its length in code points.
+  const codeStart = codeOffsetInPrompt(o.task);
+  const out: TrainExample[] = [];
+  for (let i = 0; i < examples.length; i++) {
+    const ex = examples[i];
+    // Room for BOS is part of SPECIAL_TOKENS_PER_SEQUENCE; without a BOS one slot stays free.
+    const fit = await fitExample(tok, o.task, ex.input, ex.target, o.maxLength, truncation, ex.id);
+    if (fit) {
+      const ce = await makeCausalExample(tok, i, fit.prompt, fit.target, o.special);
+      const shifted = shiftOffsets(ce.promptOffsets, codeStart);
+      const codeCp = Array.from(fit.code).length;
+      const promptLoss = o.lossOn === 'input+output' ? codeTokenMask(shifted, codeCp) : undefined;
+      out.push({
+        ...ce,
+        key: ex.id,
+        lossMask: lossMaskOf(ce, promptLoss),
+        target: o.label && outLang ? prepareExample(labelCodeSync(fit.target, outLang), ce.targetOffsets) : null,
+        input: o.label && o.lossOn === 'input+output' ? prepareExample(labelCodeSync(fit.code, 'java'), shifted) : null,
+        targetText: fit.target,
+      });
+    }
+    if ((i + 1) % 500 === 0 || i + 1 === examples.length) o.onProgress?.(i + 1, examples.length);
+  }
+  return { examples: out, truncation };
+}
+
+/**
+ * The batch row of `e` in `epoch`: ids and loss mask as prepared; with a weight model that draws
+ * paths, this epoch's weights and path mask on the target (and input) code tokens. The draws are
+ * seeded by (seed, example id, epoch) — not by batch position — so they do not depend on the order
+ * examples are visited in.
+ */
+export function rowFor(e: TrainExample, weightModel: WeightModel | null, seed: number, epoch: number, schedule: 'dynamic' | 'static'): SequenceRow {
+  const row: SequenceRow = { ids: e.ids, lossMask: e.lossMask };
+  if (!weightModel || weightModel.spec.mode === null) return row;
+  const weights = new Float32Array(e.ids.length).fill(1);
+  const pathMask = new Uint8Array(e.ids.length);
+  if (e.target) {
+    const d = drawModelWeights(e.target, weightModel, exampleRng(seed, `${e.key}:target`, epoch, schedule));
+    weights.set(d.weights, e.targetStart);
+    pathMask.set(d.onPath, e.targetStart);
+  }
+  if (e.input) {
+    const d = drawModelWeights(e.input, weightModel, exampleRng(seed, `${e.key}:input`, epoch, schedule));
+    // Only the input-code positions carry loss; prompt tokens outside the code keep weight 1 and no path.
+    for (let j = 0; j < d.weights.length; j++) {
+      const p = e.promptStart + j;
+      if (e.lossMask[p]) { weights[p] = d.weights[j]; pathMask[p] = d.onPath[j]; }
+    }
+  }
+  row.weights = weights;
+  row.pathMask = pathMask;
+  return row;
+}

@@ -1,0 +1,335 @@
+/**
+ * One training run into a run folder:
+ *
+ *   RUN/config.json        the resolved RunConfig (config.ts)
+ *   RUN/provenance.json    git revision, data and priors sha256, seed, engine/Node versions, argv
+ *   RUN/data.json          training examples used, truncation report, steps per epoch
+ *   RUN/metrics.jsonl      one line per optimizer step ({"type":"step",…}) and per epoch ({"type":"epoch",…})
+ *   RUN/init/              a model created from scratch (config `init`): config.json, weights, tokenizer
+ *   RUN/state/trainer.safetensors   what resuming needs (weights being trained, AdamW moments,
+ *                          step, dropout RNG) + the data position; written at every epoch end and
+ *                          on interruption
+ *   RUN/checkpoints/epoch-N/        the adapter (PEFT) or the model (HF folder) after epoch N
+ *   RUN/final/             the same after the last step
+ *   RUN/train-done.json    written last: the run is complete
+ *
+ * Data order is a function of (seed, epoch) only (src/data/bucketing.ts) and weight draws of
+ * (seed, example id, epoch), so a resumed run continues exactly where it stopped, and every
+ * variant with the same seed sees the same batches.
+ */
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Model } from '../model/model.ts';
+import { loadModelTokenizer, type ModelTokenizer } from '../model/tokenizer.ts';
+import { Trainer } from './trainer.ts';
+import { parseRunConfig, type RunConfig } from './config.ts';
+import { prepareTrainExamples, rowFor, type TrainExample } from './examples.ts';
+import { collectProvenance } from './provenance.ts';
+import { silentProgress, type ProgressSink } from './progress.ts';
+import { collateRows } from '../data/causal-example.ts';
+import type { NativeBatch } from '../native/index.ts';
+import { epochBatches } from '../data/bucketing.ts';
+import { drawSubset } from '../data/subset.ts';
+import { loadTask, type TaskData } from '../data/tasks.ts';
+import { resolveTaskSource, describeSource } from '../data/source.ts';
+import { formatTruncationReport, type TruncationReport } from '../data/truncation.ts';
+import { defaultPriorsPath, loadPriors } from '../priors/index.ts';
+import { buildWeightModel, type WeightModel } from '../weights/index.ts';
+import { InputError, InterruptedError, OptionError } from '../util/errors.ts';
+
+export const PACKAGE_VERSION = '0.1.0';
+
+export interface TrainRunOptions {
+  /** Continue a run folder that holds a saved state (otherwise a non-empty run folder is an error). */
+  resume?: boolean;
+  signal?: AbortSignal;
+  /** Informational lines (default: stderr). */
+  log?: (line: string) => void;
+  progress?: ProgressSink;
+  /** Sees every optimizer step's micro-batches before the step (for audits and tests). */
+  onBatch?: (step: number, epoch: number, micro: readonly NativeBatch[], exampleIds: readonly string[]) => void;
+}
+
+export interface TrainRunSummary {
+  runDir: string;
+  steps: number;
+  totalSteps: number;
+  epochs: number;
+  seconds: number;
+  /** Mean training loss over the last 10% of steps. */
+  finalLoss: number;
+  trainExamples: number;
+  truncation: TruncationReport;
+  /** The model to decode with: the base folder (+ adapter) or the fine-tuned folder. */
+  modelDir: string;
+  adapterDir: string | null;
+  resumedFromStep: number;
+}
+
+export interface StepRecord {
+  type: 'step';
+  step: number;
+  epoch: number;
+  loss: number;
+  sft: number;
+  pref: number;
+  gradNorm: number;
+  lr: number;
+  /** Loss positions in the step. */
+  tokens: number;
+  /** Sequence positions processed (padding included). */
+  seqTokens: number;
+  tokensPerS: number;
+  elapsedS: number;
+}
+
+/** Options that may change between a run and its resumption (they do not change the numbers). */
+const RESUME_FREE: readonly (keyof RunConfig)[] = ['threads', 'logEvery', 'evalN', 'maxNewTokens', 'evalBatchSize', 'attentionN', 'device'];
+
+function stableConfig(c: RunConfig): string {
+  const o: Record<string, unknown> = { ...c };
+  for (const k of RESUME_FREE) delete o[k];
+  return JSON.stringify(o, Object.keys(o).sort());
+}
+
+function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+export function readStepRecords(runDir: string): StepRecord[] {
+  const p = join(runDir, 'metrics.jsonl');
+  if (!existsSync(p)) return [];
+  const out: StepRecord[] = [];
+  readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let j: { type?: string };
+    try {
+      j = JSON.parse(line);
+    } catch (e) {
+      throw new InputError(`not valid JSON (${(e as Error).message})`, { file: p, line: i + 1 });
+    }
+    if (j.type === 'step') out.push(j as StepRecord);
+  });
+  return out;
+}
+
+/** Keeps the metric lines up to `step` (a resumed run rewrites what came after its saved state). */
+function truncateMetrics(path: string, step: number): void {
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8').split('\n').filter((l) => {
+    if (!l.trim()) return false;
+    const j = JSON.parse(l) as { step?: number; type?: string; epochEndStep?: number };
+    return (j.step ?? j.epochEndStep ?? 0) <= step;
+  });
+  writeFileSync(path, kept.map((l) => l + '\n').join(''));
+}
+
+export interface LoadedRunData {
+  task: TaskData;
+  examples: TrainExample[];
+  truncation: TruncationReport;
+}
+
+/** Training examples of a run: task file → subset (low-data regime) → fitted, tokenised, labelled. */
+export async function loadRunData(c: RunConfig, tok: ModelTokenizer, weightModel: WeightModel | null, log: (l: string) => void = () => {}): Promise<LoadedRunData> {
+  const source = resolveTaskSource(c.task, c.train, 'train');
+  const task = await loadTask(source);
+  let pool = task.examples;
+  if (c.trainN !== undefined) {
+    if (c.trainN > pool.length) throw new OptionError(`trainN ${c.trainN} is larger than the ${pool.length} training examples in ${describeSource(source)}`);
+    pool = drawSubset(pool, c.trainN, c.subsetSeed);
+  }
+  const eos = tok.eosIds[0];
+  if (eos === undefined) throw new InputError('the model has no EOS token id (config.json eos_token_id or tokenizer_config.json eos_token): the target EOS is supervised in every method', { file: c.model ?? c.tokenizer });
+  const { examples, truncation } = await prepareTrainExamples(tok.tokenizer as never, pool, {
+    task: c.task,
+    maxLength: c.maxLength,
+    lossOn: c.lossOn,
+    special: { bos: tok.bosId, eos },
+    label: weightModel !== null && weightModel.spec.mode !== null,
+    onProgress: (d, t) => { if (t >= 2000 && (d % 5000 === 0 || d === t)) log(`prepared ${d}/${t} training examples`); },
+  });
+  if (examples.length === 0) throw new InputError(`no training example fits maxLength ${c.maxLength} (${formatTruncationReport(truncation)})`, { file: describeSource(source) });
+  return { task, examples, truncation };
+}
+
+/** The model a run starts from: created in RUN/init (from scratch, seeded) or loaded from `model`. */
+async function startModel(c: RunConfig, runDir: string, threads?: number): Promise<{ model: Model; baseDir: string }> {
+  if (c.model) {
+    const dir = resolve(c.model);
+    if (!existsSync(join(dir, 'config.json'))) throw new InputError('no config.json: give an HF model folder', { file: dir });
+    return { model: await Model.load(dir, { dtype: c.dtype, threads, device: c.device } as never), baseDir: dir };
+  }
+  const initDir = join(runDir, 'init');
+  if (existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: c.dtype, threads, device: c.device } as never), baseDir: initDir };
+  const tokPath = resolve(c.tokenizer!);
+  if (!existsSync(tokPath)) throw new InputError('no such tokenizer.json', { file: tokPath });
+  const tj = JSON.parse(readFileSync(tokPath, 'utf8')) as { model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> };
+  const vocab = Math.max(...Object.values(tj.model?.vocab ?? {}), ...(tj.added_tokens ?? []).map((t) => t.id)) + 1;
+  const special = (name: string) => (tj.added_tokens ?? []).find((t) => t.content === name)?.id;
+  const init = c.init!;
+  const model = await Model.create(
+    initDir,
+    {
+      arch: init.arch, vocabSize: vocab, hiddenSize: init.hidden, layers: init.layers, heads: init.heads, kvHeads: init.kvHeads,
+      intermediateSize: init.intermediate, maxPositions: init.maxPositions,
+      bosTokenId: special('<|bos|>'), eosTokenId: special('<|eos|>'), padTokenId: special('<|pad|>'),
+    },
+    { seed: c.seed, threads, tokenizer: tokPath, dtype: c.dtype } as never,
+  );
+  return { model, baseDir: initDir };
+}
+
+async function saveWeights(model: Model, c: RunConfig, baseDir: string, dir: string): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  mkdirSync(tmp, { recursive: true });
+  if (c.loraRank > 0) await model.saveAdapter(tmp, { baseModel: baseDir });
+  else {
+    await model.save(tmp);
+    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) if (existsSync(join(baseDir, f))) copyFileSync(join(baseDir, f), join(tmp, f));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+export async function trainRun(config: unknown, runDir: string, o: TrainRunOptions = {}): Promise<TrainRunSummary> {
+  const c = parseRunConfig(config);
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const progress = o.progress ?? silentProgress;
+  runDir = resolve(runDir);
+  const statePath = join(runDir, 'state', 'trainer.safetensors');
+  const configPath = join(runDir, 'config.json');
+  const metricsPath = join(runDir, 'metrics.jsonl');
+  if (existsSync(join(runDir, 'train-done.json'))) {
+    if (!o.resume) throw new OptionError(`${runDir} holds a finished run; choose another --out`);
+    log(`${runDir}: training already finished`);
+    return readTrainSummary(runDir)!;
+  }
+  if (existsSync(configPath)) {
+    if (!o.resume) throw new OptionError(`${runDir} already holds a run; continue it with --resume or choose another --out`);
+    const prev = parseRunConfig(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+    if (stableConfig(prev) !== stableConfig(c)) throw new OptionError(`--resume: the configuration differs from the one ${runDir} was started with (${configPath}); only ${RESUME_FREE.join(', ')} may change`);
+  }
+  mkdirSync(join(runDir, 'state'), { recursive: true });
+  writeJsonAtomic(configPath, c);
+
+  const threads = c.threads;
+  const { model, baseDir } = await startModel(c, runDir, threads);
+  let trainer: Trainer | undefined;
+  try {
+    const tok = await loadModelTokenizer(baseDir, c.tokenizer && c.model ? resolve(c.tokenizer) : undefined);
+    const priorsPath = c.variant === 'baseline' ? null : resolve(c.priors ?? defaultPriorsPath());
+    const weightModel = priorsPath ? buildWeightModel(loadPriors(priorsPath), c.variant, { wBase: c.wBase, priorsFile: priorsPath, shuffleSeed: c.seed }) : null;
+    const data = await loadRunData(c, tok, weightModel, log);
+    log(`${c.task}: ${data.examples.length} training examples (${formatTruncationReport(data.truncation)})`);
+    if (weightModel) log(`weights: variant ${c.variant} (${weightModel.spec.describe}), priors ${priorsPath} — EyeTrans/EyeMulator priors (Zhang et al., FSE 2024; ACL 2026), CC-BY-4.0`);
+    else log('weights: variant baseline (all 1)');
+
+    if (!existsSync(join(runDir, 'provenance.json'))) {
+      writeJsonAtomic(join(runDir, 'provenance.json'), await collectProvenance({
+        seed: c.seed, data: data.task.files, priorsPath, modelPath: c.model ? baseDir : `init from ${c.tokenizer}`, modelConfig: join(baseDir, 'config.json'), version: PACKAGE_VERSION,
+      }));
+    }
+
+    if (c.loraRank > 0) {
+      const info = model.addLora({ r: c.loraRank, alpha: c.loraAlpha ?? 2 * c.loraRank, dropout: c.loraDropout, targetModules: c.loraTargets, seed: c.seed });
+      log(`LoRA r ${info.r}, α ${info.alpha}, ${info.parameters.toLocaleString('en')} trainable parameters on ${info.targetModules.join(', ')}`);
+    }
+    const lengths = data.examples.map((e) => e.ids.length);
+    const batchesPerEpoch = Math.ceil(data.examples.length / c.batchSize);
+    const stepsPerEpoch = Math.ceil(batchesPerEpoch / c.gradAccum);
+    const totalSteps = c.maxSteps ?? c.epochs * stepsPerEpoch;
+    const epochs = Math.ceil(totalSteps / stepsPerEpoch);
+    writeJsonAtomic(join(runDir, 'data.json'), {
+      trainExamples: data.examples.length, truncation: data.truncation, batchesPerEpoch, stepsPerEpoch, totalSteps, epochs,
+      skipped: data.task.skipped, files: data.task.files,
+    });
+
+    trainer = new Trainer(model, {
+      lr: c.lr, warmupSteps: c.warmupSteps ?? Math.round(0.05 * totalSteps), totalSteps, schedule: c.schedule, minLrRatio: c.minLrRatio,
+      weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm, normalizeByWeights: c.normalizeByWeights,
+      gamma: weightModel ? c.gamma : 0, beta: c.beta, threads, bf16Autocast: c.dtype === 'bfloat16',
+    });
+
+    let startEpoch = 0, startBatch = 0, elapsedBefore = 0, resumedFromStep = 0;
+    if (o.resume && existsSync(statePath)) {
+      const meta = await trainer.loadState(statePath);
+      startEpoch = Number(meta.epoch ?? 0);
+      startBatch = Number(meta.batch ?? 0);
+      elapsedBefore = Number(meta.elapsedS ?? 0);
+      resumedFromStep = trainer.steps;
+      truncateMetrics(metricsPath, trainer.steps);
+      log(`resumed at step ${trainer.steps} (epoch ${startEpoch + 1}, batch ${startBatch})`);
+    } else {
+      writeFileSync(metricsPath, '');
+    }
+
+    const saveState = async (epoch: number, batch: number, elapsed: number) =>
+      trainer!.saveState(statePath, { epoch: String(epoch), batch: String(batch), elapsedS: String(elapsed), format: 'eyemulator-run/1' });
+
+    const t0 = performance.now();
+    const stepsAtStart = trainer.steps;
+    const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
+    progress.start(totalSteps, trainer.steps);
+    let lastEpochLosses: number[] = [];
+    for (let epoch = startEpoch; epoch < epochs && trainer.steps < totalSteps; epoch++) {
+      const plan = epochBatches(lengths, { seed: c.seed, epoch, batchSize: c.batchSize });
+      const tEpoch = performance.now();
+      lastEpochLosses = [];
+      let b = epoch === startEpoch ? startBatch : 0;
+      while (b < plan.batches.length && trainer.steps < totalSteps) {
+        if (o.signal?.aborted) {
+          progress.stop();
+          await saveState(epoch, b, elapsed());
+          throw new InterruptedError(`interrupted at step ${trainer.steps}/${totalSteps}: state saved in ${statePath}; continue with --resume`);
+        }
+        const group = plan.batches.slice(b, b + c.gradAccum);
+        const micro = group.map((idx) => collateRows(idx.map((i) => rowFor(data.examples[i], weightModel, c.seed, epoch, c.paths)), tok.padId));
+        o.onBatch?.(trainer.steps + 1, epoch, micro, group.flat().map((i) => data.examples[i].key));
+        const ts = performance.now();
+        const r = await trainer.step(micro);
+        const dt = (performance.now() - ts) / 1000;
+        const seqTokens = micro.reduce((s, m) => s + m.batchSize * m.seqLen, 0);
+        b += group.length;
+        lastEpochLosses.push(r.loss);
+        const rec: StepRecord = {
+          type: 'step', step: r.step, epoch, loss: r.loss, sft: r.sft, pref: r.pref, gradNorm: r.gradNorm, lr: r.lr, tokens: r.tokens, seqTokens,
+          tokensPerS: seqTokens / dt, elapsedS: elapsed(),
+        };
+        appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
+        const doneHere = trainer.steps - stepsAtStart;
+        const pace = (performance.now() - t0) / 1000 / Math.max(doneHere, 1);
+        progress.update({ step: r.step, total: totalSteps, epoch, loss: r.loss, tokensPerS: rec.tokensPerS, eta: pace * (totalSteps - r.step) });
+      }
+      const finished = b >= plan.batches.length;
+      const mean = lastEpochLosses.reduce((a, x) => a + x, 0) / Math.max(lastEpochLosses.length, 1);
+      appendFileSync(metricsPath, JSON.stringify({ type: 'epoch', epoch, epochEndStep: trainer.steps, complete: finished, meanLoss: mean, seconds: (performance.now() - tEpoch) / 1000 }) + '\n');
+      await saveState(finished ? epoch + 1 : epoch, finished ? 0 : b, elapsed());
+      await saveWeights(model, c, baseDir, join(runDir, 'checkpoints', `epoch-${epoch + 1}`));
+    }
+    progress.stop();
+    const finalDir = join(runDir, 'final');
+    await saveWeights(model, c, baseDir, finalDir);
+    const steps = readStepRecords(runDir);
+    const tail = steps.slice(-Math.max(1, Math.round(steps.length / 10)));
+    const summary: TrainRunSummary = {
+      runDir, steps: trainer.steps, totalSteps, epochs, seconds: elapsed(),
+      finalLoss: tail.reduce((a, s) => a + s.loss, 0) / Math.max(tail.length, 1),
+      trainExamples: data.examples.length, truncation: data.truncation,
+      modelDir: c.loraRank > 0 ? baseDir : finalDir, adapterDir: c.loraRank > 0 ? finalDir : null, resumedFromStep,
+    };
+    writeJsonAtomic(join(runDir, 'train-done.json'), summary);
+    return summary;
+  } finally {
+    trainer?.dispose();
+    model.dispose();
+  }
+}
+
+/** The summary of a finished run folder, or null when it has not finished training. */
+export function readTrainSummary(runDir: string): TrainRunSummary | null {
+  const p = join(runDir, 'train-done.json');
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as TrainRunSummary) : null;
+}
