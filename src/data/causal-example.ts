@@ -19,9 +19,16 @@ export interface CausalExample {
   promptOffsets: Int32Array;
 }
 
+export interface OffsetEncoding {
+  getIds(): number[];
+  getOffsets(): number[][];
+}
+
 /** Minimal tokenizer surface (the HF `tokenizers` binding's Tokenizer fits it). */
 export interface OffsetTokenizer {
-  encode(text: string, pair?: null, opts?: { addSpecialTokens?: boolean }): Promise<{ getIds(): number[]; getOffsets(): number[][] }>;
+  encode(text: string, pair?: null, opts?: { addSpecialTokens?: boolean }): Promise<OffsetEncoding>;
+  /** Many texts in one call (the binding tokenises them in parallel, off the JS thread). */
+  encodeBatch?(texts: string[], opts?: { addSpecialTokens?: boolean }): Promise<OffsetEncoding[]>;
 }
 
 function flatOffsets(off: number[][]): Int32Array {
@@ -40,6 +47,11 @@ export async function makeCausalExample(
 ): Promise<CausalExample> {
   const p = await tok.encode(prompt, null, { addSpecialTokens: false });
   const t = await tok.encode(target, null, { addSpecialTokens: false });
+  return causalFromEncodings(id, p, t, special);
+}
+
+/** The example from already computed encodings of the prompt and the target (no special tokens). */
+export function causalFromEncodings(id: number, p: OffsetEncoding, t: OffsetEncoding, special: { bos: number | null; eos: number }): CausalExample {
   const pIds = p.getIds(), tIds = t.getIds();
   const promptStart = special.bos === null ? 0 : 1;
   const ids = new Int32Array(promptStart + pIds.length + tIds.length + 1);

@@ -9,9 +9,9 @@
  * loss positions come from the example alone, so every variant of a comparison trains on exactly
  * the same positions (a test asserts it).
  */
-import { codeOffsetInPrompt, type TaskName } from '../data/prompt.ts';
-import { lossMaskOf, makeCausalExample, type CausalExample, type OffsetTokenizer, type SequenceRow } from '../data/causal-example.ts';
-import { fitExample, newTruncationReport, type TruncationReport } from '../data/truncation.ts';
+import { buildPrompt, codeOffsetInPrompt, type TaskName } from '../data/prompt.ts';
+import { causalFromEncodings, lossMaskOf, makeCausalExample, type CausalExample, type OffsetEncoding, type OffsetTokenizer, type SequenceRow } from '../data/causal-example.ts';
+import { fitExample, newTruncationReport, SPECIAL_TOKENS_PER_SEQUENCE, type TruncationReport } from '../data/truncation.ts';
 import type { TaskExample } from '../data/tasks.ts';
 import { initLabeller, labelCodeSync, type CodeLang } from '../code/index.ts';
 import { drawModelWeights, exampleRng, prepareExample, type PreparedExample, type WeightModel } from '../weights/index.ts';
@@ -68,25 +68,47 @@ export async function prepareTrainExamples(
   // The template is ASCII, so its UTF-16 length is its length in code points.
   const codeStart = codeOffsetInPrompt(o.task);
   const out: TrainExample[] = [];
-  for (let i = 0; i < examples.length; i++) {
-    const ex = examples[i];
-    // Room for BOS is part of SPECIAL_TOKENS_PER_SEQUENCE; without a BOS one slot stays free.
-    const fit = await fitExample(tok, o.task, ex.input, ex.target, o.maxLength, truncation, ex.id);
-    if (fit) {
-      const ce = await makeCausalExample(tok, i, fit.prompt, fit.target, o.special);
+  const CHUNK = 512;
+  for (let c0 = 0; c0 < examples.length; c0 += CHUNK) {
+    const chunk = examples.slice(c0, c0 + CHUNK);
+    // Fast path: prompts and targets of a chunk tokenised in one call each; only examples that
+    // do not fit go through fitExample's (slower, exact) cutting.
+    const [pe, te] = tok.encodeBatch
+      ? await Promise.all([
+          tok.encodeBatch(chunk.map((e) => buildPrompt(o.task, e.input)), { addSpecialTokens: false }),
+          tok.encodeBatch(chunk.map((e) => e.target), { addSpecialTokens: false }),
+        ])
+      : [null, null];
+    for (let k = 0; k < chunk.length; k++) {
+      const i = c0 + k;
+      const ex = chunk[k];
+      let ce: CausalExample;
+      let code: string, target: string;
+      const p: OffsetEncoding | undefined = pe?.[k], t: OffsetEncoding | undefined = te?.[k];
+      if (p && t && p.getIds().length + t.getIds().length + SPECIAL_TOKENS_PER_SEQUENCE <= o.maxLength) {
+        truncation.kept++;
+        ce = causalFromEncodings(i, p, t, o.special);
+        code = ex.input;
+        target = ex.target;
+      } else {
+        const fit = await fitExample(tok, o.task, ex.input, ex.target, o.maxLength, truncation, ex.id);
+        if (!fit) continue;
+        ce = await makeCausalExample(tok, i, fit.prompt, fit.target, o.special);
+        code = fit.code;
+        target = fit.target;
+      }
       const shifted = shiftOffsets(ce.promptOffsets, codeStart);
-      const codeCp = Array.from(fit.code).length;
-      const promptLoss = o.lossOn === 'input+output' ? codeTokenMask(shifted, codeCp) : undefined;
+      const promptLoss = o.lossOn === 'input+output' ? codeTokenMask(shifted, Array.from(code).length) : undefined;
       out.push({
         ...ce,
         key: ex.id,
         lossMask: lossMaskOf(ce, promptLoss),
-        target: o.label && outLang ? prepareExample(labelCodeSync(fit.target, outLang), ce.targetOffsets) : null,
-        input: o.label && o.lossOn === 'input+output' ? prepareExample(labelCodeSync(fit.code, 'java'), shifted) : null,
-        targetText: fit.target,
+        target: o.label && outLang ? prepareExample(labelCodeSync(target, outLang), ce.targetOffsets) : null,
+        input: o.label && o.lossOn === 'input+output' ? prepareExample(labelCodeSync(code, 'java'), shifted) : null,
+        targetText: target,
       });
     }
-    if ((i + 1) % 500 === 0 || i + 1 === examples.length) o.onProgress?.(i + 1, examples.length);
+    o.onProgress?.(Math.min(c0 + CHUNK, examples.length), examples.length);
   }
   return { examples: out, truncation };
 }

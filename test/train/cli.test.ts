@@ -1,0 +1,54 @@
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/tiny-model.ts';
+import { byteTokenizerConfig, byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { cliEntry } from '../../src/experiment/runner.ts';
+import { readStepRecords } from '../../src/train/run.ts';
+import { dataRoot } from '../../src/util/paths.ts';
+
+const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
+const dtest = hasData ? test.serial : test.skip;
+if (!hasData) console.log(`[skip] ${dataRoot()} is absent: train CLI tests need ../shared/data`);
+
+function run(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; out: string }> {
+  const e = cliEntry();
+  return new Promise((res) => {
+    const child = spawn(e.cmd, [...e.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let sent = false;
+    const kill = () => { if (!sent) { sent = true; child.kill('SIGINT'); } };
+    const take = (d: Buffer) => {
+      out += d.toString();
+      for (const l of d.toString().split('\n')) if (l.trim()) onLine?.(l, kill);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('close', (code) => res({ code, out }));
+  });
+}
+
+dtest('eyemulator train: Ctrl-C saves the state and exits 130; --resume finishes the run with every step logged once', async (t) => {
+  const dir = tempDir();
+  const tok = join(dir, 'tokenizer.json');
+  writeFileSync(tok, JSON.stringify(byteTokenizerJson()));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(byteTokenizerConfig()));
+  const out = join(dir, 'run');
+  const args = ['train', '--task', 'translation', '--init-hidden', '16', '--init-layers', '1', '--init-heads', '2', '--tokenizer', tok,
+    '--variant', 'full', '--train-n', '40', '--batch-size', '2', '--max-length', '400', '--max-steps', '200', '--seed', '3', '--threads', '1',
+    '--out', out, '--progress', 'lines', '--log-every', '1'];
+  const first = await run(args, (l, kill) => { if (/^step 3\//.test(l)) kill(); });
+  t.is(first.code, 130, first.out);
+  t.regex(first.out, /state saved .*--resume/);
+  t.true(existsSync(join(out, 'state', 'trainer.safetensors')));
+  const done = readStepRecords(out).length;
+  t.true(done >= 3 && done < 200, `stopped early (${done} steps)`);
+  const again = await run([...args.filter((a) => a !== '--max-steps' && a !== '200'), '--max-steps', '200', '--resume']);
+  t.is(again.code, 0, again.out);
+  t.regex(again.out, new RegExp(`resumed at step ${done}`));
+  t.deepEqual(readStepRecords(out).map((r) => r.step), Array.from({ length: 200 }, (_, i) => i + 1));
+  const bad = await run(['train', '--task', 'translation', '--model', join(dir, 'nope'), '--out', join(dir, 'r2')]);
+  t.is(bad.code, 1);
+  t.regex(bad.out, /no config\.json/);
+});
