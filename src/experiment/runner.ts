@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cellRunConfig, cellsOf, parseExperiment, type Cell, type ExperimentConfig } from './config.ts';
-import { inputLengths, readRunResult, validExamples } from './evaluate-run.ts';
+import { inputLengths, readRunResult, trainTargets, validExamples } from './evaluate-run.ts';
 import { parseRunConfig } from '../train/config.ts';
 import { loadTask } from '../data/tasks.ts';
 import { resolveTaskSource } from '../data/source.ts';
@@ -132,7 +132,8 @@ async function trivialBaselines(c: ExperimentConfig, cellsDone: Array<{ cell: Ce
     const done = JSON.parse(readFileSync(join(any.dir, 'train-done.json'), 'utf8')) as { modelDir: string };
     const tok = await loadModelTokenizer(done.modelDir, rc.tokenizer && rc.model ? resolve(rc.tokenizer) : undefined);
     const refs = await inputLengths(tok, examples);
-    out.push(await copyInputBaseline(task as TaskName, examples.map((e, i) => ({ ...refs[i], input: e.input, reference: e.target }))));
+    // Scored like the models (CrystalBLEU ignores the same training-target n-grams).
+    out.push(await copyInputBaseline(task as TaskName, examples.map((e, i) => ({ ...refs[i], input: e.input, reference: e.target })), { trainTargets: await trainTargets(rc) }));
   }
   return out;
 }

@@ -27,6 +27,8 @@ export const initModelSchema = z.object({
   kvHeads: posInt.optional(),
   intermediate: posInt.optional(),
   maxPositions: posInt.default(1024),
+  /** Share the input embedding with the output layer (fewer parameters for small vocabularies' models). */
+  tieEmbeddings: z.boolean().default(false),
 });
 
 export const runConfigSchema = z

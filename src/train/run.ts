@@ -174,7 +174,7 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
     initDir,
     {
       arch: init.arch, vocabSize: vocab, hiddenSize: init.hidden, layers: init.layers, heads: init.heads, kvHeads: init.kvHeads,
-      intermediateSize: init.intermediate, maxPositions: init.maxPositions,
+      intermediateSize: init.intermediate, maxPositions: init.maxPositions, tieEmbeddings: init.tieEmbeddings,
       bosTokenId: special('<|bos|>'), eosTokenId: special('<|eos|>'), padTokenId: special('<|pad|>'),
     },
     { seed: c.seed, threads, tokenizer: tokPath, dtype: c.dtype } as never,
