@@ -21,6 +21,8 @@ Napi::Value Version(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("torch", TORCH_VERSION);
   o.Set("cuda", torch::cuda::is_available());
+  o.Set("cudaBuilt", at::hasCUDA());  // the libtorch has CUDA kernels (even if no GPU is visible)
+  o.Set("cudaDevices", static_cast<double>(at::hasCUDA() ? torch::cuda::device_count() : 0));
   o.Set("threads", at::get_num_threads());
   o.Set("defaultThreads", eye::default_threads());
   o.Set("parallelInfo", at::get_parallel_info());

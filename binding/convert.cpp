@@ -119,13 +119,14 @@ JsBatch read_batch(const Napi::Value& v, const std::string& field) {
   return b;
 }
 
-eye::Batch to_engine_batch(const JsBatch& j) {
+eye::Batch to_engine_batch(const JsBatch& j, torch::Device device) {
+  // The views over JS memory are pageable CPU tensors: a plain (blocking) copy to the device.
   eye::Batch b;
-  b.input_ids = j.input_ids.to(torch::kInt64);
-  b.labels = j.labels.to(torch::kInt64);
-  if (j.weights.defined()) b.weights = j.weights.to(torch::kFloat32);
-  if (j.attention_mask.defined()) b.attention_mask = j.attention_mask.to(torch::kInt64);
-  if (j.path_mask.defined()) b.path_mask = j.path_mask.to(torch::kBool);
+  b.input_ids = j.input_ids.to(device, torch::kInt64);
+  b.labels = j.labels.to(device, torch::kInt64);
+  if (j.weights.defined()) b.weights = j.weights.to(device, torch::kFloat32);
+  if (j.attention_mask.defined()) b.attention_mask = j.attention_mask.to(device, torch::kInt64);
+  if (j.path_mask.defined()) b.path_mask = j.path_mask.to(device, torch::kBool);
   return b;
 }
 

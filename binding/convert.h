@@ -48,7 +48,9 @@ struct JsBatch {
   torch::Tensor input_ids, labels, weights, attention_mask, path_mask;
 };
 JsBatch read_batch(const Napi::Value& v, const std::string& field);
-eye::Batch to_engine_batch(const JsBatch& b);
+// The engine batch on the model's device: converted (ids to int64, ...) and copied there. Runs on
+// the worker thread; the JS arrays are only read, never kept.
+eye::Batch to_engine_batch(const JsBatch& b, torch::Device device);
 
 // Base for promise-returning workers: catches everything in Execute, rejects with a coded error,
 // and keeps JS objects (batches, the wrapper itself) alive until it finishes.

@@ -41,6 +41,7 @@ Napi::Object model_info(Napi::Env env, eye::ModelHandle& h) {
   o.Set("architecture", c.architecture);
   o.Set("modelType", c.model_type);
   o.Set("dtype", eye::dtype_name(h.dtype));
+  o.Set("device", eye::device_name(h.device));
   o.Set("vocabSize", static_cast<double>(c.vocab_size));
   o.Set("hiddenSize", static_cast<double>(c.hidden_size));
   o.Set("layers", static_cast<double>(c.num_hidden_layers));
@@ -70,16 +71,27 @@ Napi::Object model_info(Napi::Env env, eye::ModelHandle& h) {
 class LoadWorker : public PromiseWorker {
  public:
   LoadWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, torch::ScalarType dtype, int threads,
-             bool init, uint64_t seed)
-      : PromiseWorker(env), h_(std::move(h)), dir_(std::move(dir)), dtype_(dtype), threads_(threads), init_(init), seed_(seed) {}
+             bool init, uint64_t seed, torch::Device device, std::string device_name)
+      : PromiseWorker(env),
+        h_(std::move(h)),
+        dir_(std::move(dir)),
+        dtype_(dtype),
+        threads_(threads),
+        init_(init),
+        seed_(seed),
+        device_name_(std::move(device_name)),
+        device_(device) {}
   void Run() override {
     eye::use_threads(threads_);
+    // CUDA availability is checked here, off the JS thread (the first CUDA query starts the driver).
+    eye::check_device(device_, device_name_);
     torch::NoGradGuard ng;
-    eye::CausalLM m = init_ ? eye::init_model(dir_, dtype_, seed_) : eye::load_model(dir_, dtype_, &report_);
+    eye::CausalLM m = init_ ? eye::init_model(dir_, dtype_, seed_, device_) : eye::load_model(dir_, dtype_, &report_, device_);
     std::lock_guard<std::mutex> lk(h_->mu);
     if (h_->disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
     h_->model = m;
     h_->dtype = dtype_;
+    h_->device = device_;
   }
   Napi::Value Result(Napi::Env env) override {
     std::lock_guard<std::mutex> lk(h_->mu);
@@ -101,6 +113,8 @@ class LoadWorker : public PromiseWorker {
   int threads_;
   bool init_;
   uint64_t seed_;
+  std::string device_name_;
+  torch::Device device_;
   eye::LoadReport report_;
 };
 
@@ -126,7 +140,7 @@ class ForwardWorker : public PromiseWorker {
   void Run() override {
     eye::use_threads(threads_);
     auto lk = lock_live(*h_);
-    r_ = eye::inspect_forward(h_->model, to_engine_batch(b_), o_);
+    r_ = eye::inspect_forward(h_->model, to_engine_batch(b_, h_->device), o_);
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
@@ -211,7 +225,9 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     std::string dir = str_arg(info, 0, "load(dir)");
     Napi::Object o = opts_of(info, 1);
-    auto* w = new LoadWorker(info.Env(), h_, dir, eye::parse_dtype(str_opt(o, "dtype", "float32")), threads_option(o), false, 0);
+    const std::string dev = str_opt(o, "device", "cpu");
+    auto* w = new LoadWorker(info.Env(), h_, dir, eye::parse_dtype(str_opt(o, "dtype", "float32")), threads_option(o), false, 0,
+                             eye::parse_device(dev), dev);
     w->keep(info.This());
     w->Queue();
     return w->promise();
@@ -227,8 +243,9 @@ Napi::Value ModelWrap::InitWeights(const Napi::CallbackInfo& info) {
     double seed = s.As<Napi::Number>().DoubleValue();
     if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed)))
       eye::fail(eye::ErrorCode::Argument, "option seed must be a non-negative integer");
+    const std::string dev = str_opt(o, "device", "cpu");
     auto* w = new LoadWorker(info.Env(), h_, cfg, eye::parse_dtype(str_opt(o, "dtype", "float32")), threads_option(o), true,
-                             static_cast<uint64_t>(seed));
+                             static_cast<uint64_t>(seed), eye::parse_device(dev), dev);
     w->keep(info.This());
     w->Queue();
     return w->promise();

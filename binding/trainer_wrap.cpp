@@ -27,7 +27,7 @@ class StepWorker : public PromiseWorker {
     if (h_->disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
     if (!t_) eye::fail(eye::ErrorCode::State, "the trainer was disposed");
     std::vector<eye::Batch> bs;
-    for (auto& b : b_) bs.push_back(to_engine_batch(b));
+    for (auto& b : b_) bs.push_back(to_engine_batch(b, h_->device));
     r_ = t_->step(bs);
   }
   Napi::Value Result(Napi::Env env) override {

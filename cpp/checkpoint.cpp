@@ -1,6 +1,7 @@
 #include "checkpoint.h"
 
 #include <sys/stat.h>
+#include <torch/version.h>
 
 #include <filesystem>
 #include <fstream>
@@ -33,6 +34,39 @@ std::string dtype_name(torch::ScalarType t) {
     case torch::kFloat16: return "float16";
     default: return c10::toString(t);
   }
+}
+
+torch::Device parse_device(const std::string& n) {
+  if (n == "cpu") return torch::Device(torch::kCPU);
+  if (n == "cuda") return torch::Device(torch::kCUDA, 0);
+  if (n.rfind("cuda:", 0) == 0) {
+    const std::string idx = n.substr(5);
+    if (!idx.empty() && idx.size() <= 2 && idx.find_first_not_of("0123456789") == std::string::npos)
+      return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(std::stoi(idx)));
+  }
+  fail(ErrorCode::Argument, "unknown device \"" + n + "\" (use cpu, cuda or cuda:N)");
+}
+
+std::string device_name(torch::Device d) {
+  if (d.is_cpu()) return "cpu";
+  return d.str();  // "cuda:0"
+}
+
+void check_device(torch::Device d, const std::string& requested) {
+  if (d.is_cpu()) return;
+  const std::string name = requested.empty() ? device_name(d) : requested;
+  const std::string lib = std::string("libtorch ") + TORCH_VERSION;
+  if (!at::hasCUDA())
+    fail(ErrorCode::Argument, "device " + name + " requested but this libtorch build has no CUDA (" + lib +
+                                  ", CPU): build against a CUDA libtorch with TORCH_DIR=/path/to/libtorch (or a CUDA "
+                                  "Python torch; see README, GPU (CUDA)), or use device cpu");
+  const int64_t n = static_cast<int64_t>(torch::cuda::device_count());
+  if (n == 0 || !torch::cuda::is_available())
+    fail(ErrorCode::Argument, "device " + name + " requested but no CUDA device is visible (" + lib +
+                                  " with CUDA; check the driver and CUDA_VISIBLE_DEVICES), or use device cpu");
+  if (d.index() >= n)
+    fail(ErrorCode::Argument, "device " + name + " requested but only " + std::to_string(n) + " CUDA device" +
+                                  (n == 1 ? " is" : "s are") + " visible (cuda:0" + (n > 1 ? "..cuda:" + std::to_string(n - 1) : "") + ")");
 }
 
 namespace {
@@ -75,15 +109,18 @@ std::map<std::string, std::string> weight_map(const std::string& dir) {
 
 }  // namespace
 
-CausalLM init_model(const std::string& config_path, torch::ScalarType dtype, uint64_t seed) {
+CausalLM init_model(const std::string& config_path, torch::ScalarType dtype, uint64_t seed, torch::Device device) {
+  check_device(device);
   ModelConfig c = load_config(config_path);
   CausalLM m(c);
   m->to(dtype);
   m->init_weights(seed);
+  m->move_to(device);
   return m;
 }
 
-CausalLM load_model(const std::string& dir, torch::ScalarType dtype, LoadReport* report) {
+CausalLM load_model(const std::string& dir, torch::ScalarType dtype, LoadReport* report, torch::Device device) {
+  check_device(device);
   ModelConfig c = load_config((fs::path(dir) / "config.json").string());
   CausalLM m(c);
   m->to(dtype);
@@ -129,6 +166,7 @@ CausalLM load_model(const std::string& dir, torch::ScalarType dtype, LoadReport*
           report->unused.push_back(e.first);
     }
   }
+  m->move_to(device);  // read on the CPU (from the mapping), then moved once
   return m;
 }
 
@@ -137,7 +175,7 @@ void save_model(CausalLM& m, const std::string& dir, torch::ScalarType dtype) {
   fs::create_directories(dir, ec);
   if (ec) fail(ErrorCode::Checkpoint, dir + ": cannot create folder: " + ec.message());
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (auto& kv : m->named_parameters(true)) tensors.emplace_back(kv.key(), kv.value().detach().to(dtype));
+  for (auto& kv : m->named_parameters(true)) tensors.emplace_back(kv.key(), kv.value().detach().to(torch::kCPU, dtype));
   write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
   json cfg = json::parse(m->config.raw);
   cfg["torch_dtype"] = dtype_name(dtype);

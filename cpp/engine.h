@@ -1,4 +1,4 @@
-// The engine object the binding holds: a model plus its lock, dtype and thread setting.
+// The engine object the binding holds: a model plus its lock, dtype, device and thread setting.
 // Every native call on a model takes the lock, so overlapping async calls never race.
 #pragma once
 #include <memory>
@@ -14,6 +14,7 @@ namespace eye {
 struct ModelHandle {
   CausalLM model{nullptr};
   torch::ScalarType dtype = torch::kFloat32;
+  torch::Device device = torch::kCPU;  // where parameters, buffers and batches live
   std::mutex mu;
   bool disposed = false;
 };

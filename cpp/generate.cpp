@@ -11,8 +11,11 @@ namespace {
 
 bool is_eos(const GenerateOptions& o, int64_t t) { return std::find(o.eos_ids.begin(), o.eos_ids.end(), t) != o.eos_ids.end(); }
 
-// Left-pads prompts to one length: ids [B,P], mask [B,P].
-std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<int64_t>>& prompts, int64_t pad) {
+// int64 ids on the model's device (built on the CPU, copied once).
+torch::Tensor ids_tensor(const std::vector<int64_t>& v, torch::Device d) { return torch::tensor(v, torch::kInt64).to(d); }
+
+// Left-pads prompts to one length: ids [B,P], mask [B,P], on device `d` (filled on the CPU, then moved).
+std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<int64_t>>& prompts, int64_t pad, torch::Device d) {
   int64_t P = 0;
   for (auto& p : prompts) P = std::max<int64_t>(P, static_cast<int64_t>(p.size()));
   const int64_t B = static_cast<int64_t>(prompts.size());
@@ -24,7 +27,7 @@ std::pair<torch::Tensor, torch::Tensor> left_pad(const std::vector<std::vector<i
       mask[b].narrow(0, off, n).fill_(1);
     }
   }
-  return {ids, mask};
+  return {ids.to(d), mask.to(d)};
 }
 
 // One decoding step's log-probabilities of the next token [rows, V] (float32/64), with or without
@@ -56,7 +59,8 @@ void check(CausalLM& m, const std::vector<std::vector<int64_t>>& prompts, const 
 std::vector<Generation> greedy(CausalLM& m, const std::vector<std::vector<int64_t>>& prompts, const GenerateOptions& o,
                                const StepCallback& on_step) {
   const int64_t B = static_cast<int64_t>(prompts.size());
-  auto [ids, mask] = left_pad(prompts, o.pad_id);
+  const torch::Device dev = m->device();
+  auto [ids, mask] = left_pad(prompts, o.pad_id, dev);
   const int64_t P = ids.size(1);
   KVCache cache;
   AttentionCapture cap;
@@ -66,7 +70,9 @@ std::vector<Generation> greedy(CausalLM& m, const std::vector<std::vector<int64_
   std::vector<bool> done(B, false);
   for (int64_t step = 0; step < o.max_new_tokens; ++step) {
     torch::Tensor lp = next_logprobs(m, ids, mask, o.use_cache ? &cache : nullptr, cap.layers.empty() ? nullptr : &cap);
-    auto [best, arg] = lp.max(-1);
+    auto [best_d, arg_d] = lp.max(-1);
+    // Bookkeeping on the CPU: one device→host copy per step instead of one sync per row.
+    torch::Tensor best = best_d.to(torch::kCPU), arg = arg_d.to(torch::kCPU);
     torch::Tensor next = arg.clone();
     std::vector<int64_t> emitted(B, -1);
     for (int64_t b = 0; b < B; ++b) {
@@ -82,7 +88,7 @@ std::vector<Generation> greedy(CausalLM& m, const std::vector<std::vector<int64_
         // The query that produced this token is the last one; keep its attention over the prompt.
         torch::Tensor row = cap.probs[li][b].select(1, cap.probs[li].size(2) - 1);  // [H, Tk]
         const int64_t n = static_cast<int64_t>(prompts[b].size());
-        attn[b][li].push_back(row.narrow(1, P - n, n).to(torch::kFloat32).clone());
+        attn[b][li].push_back(row.narrow(1, P - n, n).to(torch::kCPU, torch::kFloat32, false, /*copy=*/true));
       }
       if (is_eos(o, t)) {
         done[b] = true;
@@ -91,9 +97,9 @@ std::vector<Generation> greedy(CausalLM& m, const std::vector<std::vector<int64_
     }
     if (on_step && !on_step(step, emitted)) break;
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
-    ids = torch::cat({ids, next.unsqueeze(1)}, 1);
+    ids = torch::cat({ids, next.to(dev).unsqueeze(1)}, 1);
     // Finished rows keep decoding padding that nothing attends to (their output is complete).
-    torch::Tensor live = torch::tensor(std::vector<int64_t>(done.begin(), done.end()), torch::kInt64).eq(0).to(torch::kInt64);
+    torch::Tensor live = ids_tensor(std::vector<int64_t>(done.begin(), done.end()), dev).eq(0).to(torch::kInt64);
     mask = torch::cat({mask, live.unsqueeze(1)}, 1);
   }
   for (int64_t b = 0; b < B; ++b) {
@@ -118,7 +124,8 @@ Generation beam_one(CausalLM& m, const std::vector<int64_t>& prompt, const Gener
   int64_t K = o.num_beams;
   std::vector<Hyp> alive(1), finished;
   std::vector<std::string> reasons;
-  torch::Tensor base = torch::tensor(prompt, torch::kInt64).unsqueeze(0);
+  const torch::Device dev = m->device();
+  torch::Tensor base = ids_tensor(prompt, dev).unsqueeze(0);
   KVCache cache;
   torch::Tensor ids = base, mask = torch::ones_like(base);
   for (int64_t step = 0; step < o.max_new_tokens && K > 0; ++step) {
@@ -129,7 +136,8 @@ Generation beam_one(CausalLM& m, const std::vector<int64_t>& prompt, const Gener
       for (auto& h : alive) s.push_back(h.score);
       return s;
     }(), lp.options()).unsqueeze(1);
-    auto [top, idx] = scores.view({-1}).topk(K);
+    auto [top_d, idx_d] = scores.view({-1}).topk(K);
+    torch::Tensor top = top_d.to(torch::kCPU), idx = idx_d.to(torch::kCPU);
     std::vector<Hyp> next;
     std::vector<int64_t> rows;
     for (int64_t k = 0; k < K; ++k) {
@@ -149,14 +157,14 @@ Generation beam_one(CausalLM& m, const std::vector<int64_t>& prompt, const Gener
     K = static_cast<int64_t>(next.size());
     alive = std::move(next);
     if (K == 0) break;
-    torch::Tensor sel = torch::tensor(rows, torch::kInt64);
+    torch::Tensor sel = ids_tensor(rows, dev);
     for (size_t l = 0; l < cache.k.size(); ++l) {
       cache.k[l] = cache.k[l].index_select(0, sel);
       cache.v[l] = cache.v[l].index_select(0, sel);
     }
     std::vector<int64_t> last;
     for (auto& h : alive) last.push_back(h.tokens.back());
-    ids = torch::cat({ids.index_select(0, sel), torch::tensor(last, torch::kInt64).unsqueeze(1)}, 1);
+    ids = torch::cat({ids.index_select(0, sel), ids_tensor(last, dev).unsqueeze(1)}, 1);
     mask = torch::ones_like(ids);
   }
   for (auto& h : alive) {

@@ -29,7 +29,7 @@ InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOpti
   LossOutput lo = weighted_ce(logits, b, o.normalize_by_weights);
   torch::Tensor total = lo.loss;
   if (o.reference) {
-    PrefOutput po = preference_loss(token_logprobs(logits, b.labels).to(torch::kFloat64), ref_lp, b, o.beta);
+    PrefOutput po = preference_loss(token_logprobs(logits, b).to(torch::kFloat64), ref_lp, b, o.beta);
     r.pref = po.loss.item<double>();
     r.pref_sequences = po.sequences;
     if (o.gamma != 0) total = total + o.gamma * po.loss.to(total.scalar_type());
@@ -38,18 +38,20 @@ InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOpti
   if (o.grads) {
     total.backward();
     for (auto& kv : model->trainable())
-      if (kv.second.grad().defined()) r.grads.emplace_back(kv.first, kv.second.grad().detach().clone());
+      if (kv.second.grad().defined())
+        r.grads.emplace_back(kv.first, kv.second.grad().detach().to(torch::Device(torch::kCPU), /*non_blocking=*/false, /*copy=*/true));
     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
     for (auto& kv : model->lora_tensors()) kv.second.mutable_grad() = torch::Tensor();
   }
   torch::GradMode::set_enabled(false);
+  // Everything handed back to JS is copied to the CPU here, off the JS thread.
   const auto out_t = logits.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
-  r.logits = logits.detach().to(out_t).contiguous();
-  r.token_ce = lo.token_ce.to(out_t).contiguous();
+  r.logits = logits.detach().to(torch::kCPU, out_t).contiguous();
+  r.token_ce = lo.token_ce.to(torch::kCPU, out_t).contiguous();
   r.loss = lo.loss.item<double>();
   r.tokens = lo.active;
   for (size_t i = 0; i < cap.layers.size(); ++i)
-    r.attention.emplace_back(cap.layers[i], cap.probs[i].detach().to(out_t).contiguous());
+    r.attention.emplace_back(cap.layers[i], cap.probs[i].detach().to(torch::kCPU, out_t).contiguous());
   return r;
 }
 

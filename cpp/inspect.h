@@ -20,6 +20,7 @@ struct InspectOptions {
   double gamma = 0.0;          // with reference: gradients are of L_SFT + γ·L_pref
 };
 
+// Every tensor of the result is on the CPU, whatever the model's device.
 struct InspectResult {
   torch::Tensor logits;    // [B,T,V] float32 (float64 for float64 models)
   torch::Tensor token_ce;  // [B,T-1]

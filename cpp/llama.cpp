@@ -3,6 +3,7 @@
 #include "errors.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
 #include <algorithm>
@@ -27,7 +28,10 @@ torch::Tensor ProjImpl::forward(const torch::Tensor& x) {
     torch::Tensor xin = x;
     if (is_training() && lora_dropout > 0) {
       // Dropout from the model's own generator, so runs repeat and resume bit-exactly.
-      torch::Tensor keep = torch::empty_like(x).bernoulli_(1.0 - lora_dropout, dropout_gen ? c10::optional<at::Generator>(*dropout_gen) : c10::nullopt);
+      // (On CUDA the generator is a CUDA one: see CausalLMImpl::dropout_gen.)
+      torch::Tensor keep = torch::empty_like(x);
+      if (dropout_gen && dropout_gen->defined()) keep.bernoulli_(1.0 - lora_dropout, *dropout_gen);
+      else keep.bernoulli_(1.0 - lora_dropout);
       xin = x * keep / (1.0 - lora_dropout);
     }
     y = y + torch::matmul(torch::matmul(xin, lora_A.to(x.scalar_type()).t()), lora_B.to(x.scalar_type()).t()) * lora_scaling;
@@ -81,6 +85,15 @@ std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::operator()(const torch:
 }
 
 namespace {
+
+// Whether autocast is on for this device type on this thread (the API changed in libtorch 2.4).
+bool autocast_active(torch::DeviceType type) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::is_autocast_enabled(type);
+#else
+  return type == torch::kCUDA ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
 
 torch::Tensor rotate_half(const torch::Tensor& x) {
   const int64_t h = x.size(-1) / 2;
@@ -291,7 +304,9 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
   // Positions count real tokens only, so left-padded prompts get the same positions as unpadded ones.
   torch::Tensor positions = attention_mask.defined()
                                 ? (attention_mask.to(torch::kInt64).cumsum(-1) - 1).clamp_min(0).narrow(1, past, T)
-                                : torch::arange(past, Tk, torch::kInt64).unsqueeze(0).expand({B, T});
+                                : torch::arange(past, Tk, torch::TensorOptions().dtype(torch::kInt64).device(h.device()))
+                                      .unsqueeze(0)
+                                      .expand({B, T});
   torch::Tensor cos, sin;
   if (bigcode) {
     if (positions.max().item<int64_t>() >= config.max_position_embeddings)
@@ -302,11 +317,14 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
   }
   // Additive mask [B,1,T,Tk]: query i (absolute position past+i) sees keys ≤ past+i that are not
   // padding. The lowest finite value (not -inf) keeps rows of padding queries finite; they carry
-  // no loss.
+  // no loss. Under autocast, SDPA may receive the mask cast to bf16/f16, where float's lowest
+  // overflows to -inf (NaN rows): -1e30 then, as for half models.
+  const bool f32_mask = dtype == torch::kFloat32 && !autocast_active(h.device().type());
   const double lowest = dtype == torch::kFloat64 ? std::numeric_limits<double>::lowest()
-                        : dtype == torch::kFloat32 ? static_cast<double>(std::numeric_limits<float>::lowest())
-                                                   : -1e30;
-  torch::Tensor blocked = torch::ones({T, Tk}, torch::kBool).triu(past + 1).view({1, 1, T, Tk});
+                        : f32_mask               ? static_cast<double>(std::numeric_limits<float>::lowest())
+                                                 : -1e30;
+  torch::Tensor blocked =
+      torch::ones({T, Tk}, torch::TensorOptions().dtype(torch::kBool).device(h.device())).triu(past + 1).view({1, 1, T, Tk});
   if (attention_mask.defined()) blocked = blocked | (attention_mask == 0).view({B, 1, 1, Tk});
   torch::Tensor mask = torch::zeros(blocked.sizes(), h.options()).masked_fill(blocked, lowest);
   if (capture) capture->probs.clear();
@@ -334,7 +352,7 @@ torch::Tensor CausalLMImpl::logits_from_hidden(const torch::Tensor& h) {
 void CausalLMImpl::add_lora(const LoraConfig& lc) {
   if (has_lora()) throw std::runtime_error("the model already has a LoRA adapter");
   lora_ = lc;
-  dropout_gen = at::make_generator<at::CPUGeneratorImpl>(lc.seed ^ 0x9e3779b97f4a7c15ULL);
+  dropout_gen = make_generator_for(device_, lc.seed ^ 0x9e3779b97f4a7c15ULL);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(lc.seed);
   const double scaling = lc.alpha / static_cast<double>(lc.r);
   for (auto& p : parameters(true)) p.set_requires_grad(false);
@@ -347,8 +365,9 @@ void CausalLMImpl::add_lora(const LoraConfig& lc) {
     // leaves the model's outputs unchanged). Adapters are kept in float32 (or float64).
     const auto dt = proj->weight.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
     const double bound = 1.0 / std::sqrt(static_cast<double>(in));
-    torch::Tensor A = torch::empty({lc.r, in}, torch::kFloat32).uniform_(-bound, bound, gen).to(dt);
-    torch::Tensor Bm = torch::zeros({out, lc.r}, dt);
+    // A is drawn on the CPU from the seeded generator (same A on every device), then moved.
+    torch::Tensor A = torch::empty({lc.r, in}, torch::kFloat32).uniform_(-bound, bound, gen).to(device_, dt);
+    torch::Tensor Bm = torch::zeros({out, lc.r}, torch::TensorOptions().dtype(dt).device(device_));
     A.set_requires_grad(true);
     Bm.set_requires_grad(true);
     proj->lora_A = A;
@@ -387,6 +406,28 @@ void CausalLMImpl::merge_lora() {
 torch::Tensor CausalLMImpl::forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask,
                                     AttentionCapture* capture) {
   return logits_from_hidden(hidden(input_ids, attention_mask, capture));
+}
+
+at::Generator make_generator_for(torch::Device device, uint64_t seed) {
+  if (device.is_cpu()) return at::make_generator<at::CPUGeneratorImpl>(seed);
+  at::Generator g = at::globalContext().defaultGenerator(device).clone();
+  g.set_current_seed(seed);
+  return g;
+}
+
+void CausalLMImpl::move_to(torch::Device d) {
+  if (d == device_) return;
+  torch::NoGradGuard ng;
+  to(d);  // parameters and buffers, in place (set_data), so every handle to them stays valid
+  rope.inv_freq = rope.inv_freq.to(d);
+  for (auto& pr : projections) {
+    Proj& p = pr.second;
+    // Adapters are not registered parameters: move them in place (lora_named_ shares them).
+    if (p->lora_A.defined()) p->lora_A.set_data(p->lora_A.data().to(d));
+    if (p->lora_B.defined()) p->lora_B.set_data(p->lora_B.data().to(d));
+  }
+  if (has_lora()) dropout_gen = make_generator_for(d, lora_.seed ^ 0x9e3779b97f4a7c15ULL);
+  device_ = d;
 }
 
 void CausalLMImpl::init_weights(uint64_t seed) {

@@ -167,7 +167,15 @@ struct CausalLMImpl : torch::nn::Module {
   // Folds the adapters into the base weights (W += scaling·B·A) and removes them.
   void merge_lora();
   bool lora_enabled = true;  // false = reference pass through the base model (no copies)
+  // The LoRA-dropout stream. On the CPU a CPU generator seeded from the LoRA seed (bit-exact
+  // runs and resumes); on CUDA a CUDA (Philox) generator seeded from the same seed, so CUDA runs
+  // repeat among themselves but draw different masks than the CPU.
   at::Generator dropout_gen;
+
+  // Moves parameters, the RoPE table, adapters and the dropout stream to `d` (engine.h's
+  // ModelHandle records it). Every tensor the model creates afterwards is created on device().
+  void move_to(torch::Device d);
+  torch::Device device() const { return device_; }
 
   ModelConfig config;
   Decoder model{nullptr};               // Llama/Qwen2
@@ -181,7 +189,12 @@ struct CausalLMImpl : torch::nn::Module {
  private:
   LoraConfig lora_{0};
   std::vector<std::pair<std::string, torch::Tensor>> lora_named_;
+  torch::Device device_ = torch::kCPU;
 };
+
+// A fresh generator for `device` seeded with `seed`: a CPU generator on the CPU, otherwise a copy
+// of the device's default generator reseeded (so it never disturbs the global stream).
+at::Generator make_generator_for(torch::Device device, uint64_t seed);
 
 // RAII: adapters off for the lifetime of the guard (the reference policy of the preference term).
 struct LoraOffGuard {

@@ -36,8 +36,18 @@ void validate_batch(const Batch& b, int64_t vocab) {
   }
 }
 
+torch::Tensor active_targets(const Batch& b) {
+  const int64_t T = b.labels.size(1);
+  torch::Tensor active = b.labels.narrow(1, 1, T - 1) != -100;
+  // The logits at a padding position (attention_mask 0) predict nothing: with left padding the
+  // first real token's label sits after a pad whose attention row is fully masked, and kernels
+  // disagree on what such a row holds (CPU math vs CUDA SDPA). No loss is ever taken there.
+  if (b.attention_mask.defined()) active = active & (b.attention_mask.narrow(1, 0, T - 1) != 0);
+  return active;
+}
+
 std::pair<int64_t, double> loss_positions(const Batch& b) {
-  torch::Tensor active = b.labels.narrow(1, 1, b.labels.size(1) - 1) != -100;
+  torch::Tensor active = active_targets(b);
   const int64_t n = active.sum().item<int64_t>();
   double ws = static_cast<double>(n);
   if (b.weights.defined())
@@ -45,20 +55,21 @@ std::pair<int64_t, double> loss_positions(const Batch& b) {
   return {n, ws};
 }
 
-torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& labels) {
+torch::Tensor token_logprobs(const torch::Tensor& logits, const Batch& b) {
   const int64_t T = logits.size(1);
   torch::Tensor lg = logits.narrow(1, 0, T - 1);
   if (lg.scalar_type() != torch::kFloat64) lg = lg.to(torch::kFloat32);
-  torch::Tensor target = labels.narrow(1, 1, T - 1);
-  torch::Tensor active = target != -100;
+  torch::Tensor target = b.labels.narrow(1, 1, T - 1);
+  torch::Tensor active = active_targets(b);
   torch::Tensor lp = torch::log_softmax(lg, -1).gather(-1, target.clamp_min(0).unsqueeze(-1)).squeeze(-1);
-  return lp * active.to(lp.scalar_type());
+  // where, not a product: a masked position's value may be NaN on some kernels, and NaN·0 = NaN.
+  return torch::where(active, lp, torch::zeros_like(lp));
 }
 
 namespace {
 std::pair<torch::Tensor, torch::Tensor> path_split(const Batch& b) {
   const int64_t T = b.labels.size(1);
-  torch::Tensor active = b.labels.narrow(1, 1, T - 1) != -100;
+  torch::Tensor active = active_targets(b);
   torch::Tensor path = b.path_mask.defined() ? (b.path_mask.narrow(1, 1, T - 1).to(torch::kBool) & active)
                                              : torch::zeros_like(active);
   return {path, active & ~path};
@@ -93,11 +104,12 @@ LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normali
   // CE in float32 at least: bf16 log-softmax over a large vocabulary loses too much.
   torch::Tensor lg = logits.narrow(1, 0, T - 1);
   if (lg.scalar_type() != torch::kFloat64) lg = lg.to(torch::kFloat32);
-  torch::Tensor target = b.labels.narrow(1, 1, T - 1).reshape({-1});
+  torch::Tensor on = active_targets(b).reshape({-1});
+  torch::Tensor target = torch::where(on, b.labels.narrow(1, 1, T - 1).reshape({-1}), torch::full_like(on, -100, torch::kInt64));
   torch::Tensor ce = torch::nn::functional::cross_entropy(
       lg.reshape({-1, V}), target,
       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone).ignore_index(-100));
-  torch::Tensor active = (target != -100).to(ce.scalar_type());
+  torch::Tensor active = on.to(ce.scalar_type());
   torch::Tensor w = active;
   if (b.weights.defined()) w = b.weights.narrow(1, 1, T - 1).reshape({-1}).to(ce.scalar_type()) * active;
   LossOutput out;

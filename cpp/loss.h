@@ -20,7 +20,10 @@ struct LossOutput {
 LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normalize_by_weights, double denominator = 0);
 
 // log π(x_t | x_<t) for every position predicted in the batch: [B, T-1] (0 where labels = -100).
-torch::Tensor token_logprobs(const torch::Tensor& logits, const torch::Tensor& labels);
+torch::Tensor token_logprobs(const torch::Tensor& logits, const Batch& b);
+
+/** [B, T-1] bool: targets that carry loss — label ≠ −100 and the predicting position is not padding. */
+torch::Tensor active_targets(const Batch& b);
 
 // The token-level preference term of METHOD.md §5: r_j = log π − log π_ref on loss positions,
 // L_pref = −log σ(β·(mean_{j∈P̃} r_j − mean_{j∉P̃} r_j)) per sequence. Sequences without path or

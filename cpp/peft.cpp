@@ -20,7 +20,7 @@ void save_adapter(CausalLMImpl& m, const std::string& dir, const std::string& ba
   fs::create_directories(dir, ec);
   if (ec) fail(ErrorCode::Checkpoint, dir + ": cannot create folder: " + ec.message());
   std::vector<std::pair<std::string, torch::Tensor>> ts;
-  for (auto& kv : m.lora_tensors()) ts.emplace_back(kv.first, kv.second.detach().to(torch::kFloat32));
+  for (auto& kv : m.lora_tensors()) ts.emplace_back(kv.first, kv.second.detach().to(torch::kCPU, torch::kFloat32));
   write_safetensors((fs::path(dir) / "adapter_model.safetensors").string(), ts, {{"format", "pt"}});
   const LoraConfig& lc = m.lora_config();
   json c = {
@@ -109,7 +109,7 @@ LoraConfig load_adapter(CausalLMImpl& m, const std::string& dir) {
     if (c10::IntArrayRef(e.shape) != kv.second.sizes())
       fail(ErrorCode::Checkpoint, f.path() + ": adapter tensor \"" + key + "\" has the wrong shape for r=" + std::to_string(lc.r) +
                                       " and this base model");
-    kv.second.copy_(f.view(key));
+    kv.second.copy_(f.view(key));  // from the CPU mapping onto the adapter's device
     used.insert(key);
   }
   for (auto& e : f.entries())

@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 
 #include "errors.h"
 #include "loss.h"
@@ -24,6 +25,7 @@ CausalLM frozen_copy(CausalLMImpl& m) {
   auto src = m.named_parameters(true);
   const auto dt = src.begin()->value().scalar_type();
   c->to(dt);
+  c->move_to(m.device());  // the copy lives beside the model (device-to-device copies below)
   for (auto& kv : c->named_parameters(true)) {
     kv.value().copy_(*src.find(kv.key()));
     kv.value().set_requires_grad(false);
@@ -36,10 +38,10 @@ torch::Tensor reference_logprobs(CausalLMImpl& m, CausalLMImpl* reference, const
   torch::NoGradGuard ng;
   if (m.has_lora()) {
     LoraOffGuard off(m);
-    return token_logprobs(m.forward(b.input_ids, b.attention_mask), b.labels);
+    return token_logprobs(m.forward(b.input_ids, b.attention_mask), b);
   }
   if (!reference) throw EngineError(ErrorCode::State, "the preference term needs a reference model");
-  return token_logprobs(reference->forward(b.input_ids, b.attention_mask), b.labels);
+  return token_logprobs(reference->forward(b.input_ids, b.attention_mask), b);
 }
 
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
@@ -61,18 +63,35 @@ double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm)
 
 namespace {
 
-// Thread-local CPU autocast for the duration of a scope (autocast state is per thread).
+// Thread-local bf16 autocast on the model's device type for the duration of a scope (autocast
+// state is per thread). libtorch 2.4 replaced the per-device setters with device-type ones.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+#define EYE_AUTOCAST_BY_DEVICE_TYPE 1
+#endif
+void set_autocast(torch::DeviceType type, bool on) {
+#ifdef EYE_AUTOCAST_BY_DEVICE_TYPE
+  if (on) at::autocast::set_autocast_dtype(type, at::kBFloat16);
+  at::autocast::set_autocast_enabled(type, on);
+#else
+  if (type == torch::kCUDA) {
+    if (on) at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(on);
+  } else {
+    if (on) at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(on);
+  }
+#endif
+}
+
 struct AutocastScope {
   bool on;
-  explicit AutocastScope(bool enable) : on(enable) {
-    if (on) {
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(true);
-    }
+  torch::DeviceType type;
+  AutocastScope(bool enable, torch::Device device) : on(enable), type(device.type()) {
+    if (on) set_autocast(type, true);
   }
   ~AutocastScope() {
     if (on) {
-      at::autocast::set_cpu_enabled(false);
+      set_autocast(type, false);
       at::autocast::clear_cache();
     }
   }
@@ -113,7 +132,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
   for (const auto& b : micro) {
     torch::Tensor loss;
     {
-      AutocastScope ac(opts_.bf16_autocast);
+      AutocastScope ac(opts_.bf16_autocast, model_->device());
       torch::Tensor ref_lp;
       if (pref && pref_seqs > 0) ref_lp = reference_logprobs(*model_, reference_.is_empty() ? nullptr : reference_.get(), b);
       torch::Tensor logits = model_->forward(b.input_ids, b.attention_mask);
@@ -156,9 +175,12 @@ void Trainer::save_state(const std::string& path, const std::map<std::string, st
     ts.emplace_back("exp_avg." + named[i].first, optimizer_.exp_avg()[i]);
     ts.emplace_back("exp_avg_sq." + named[i].first, optimizer_.exp_avg_sq()[i]);
   }
-  if (model_->has_lora() && model_->dropout_gen.defined())
-    ts.emplace_back("rng.lora_dropout", model_->dropout_gen.get_state());
+  const bool rng = model_->has_lora() && model_->dropout_gen.defined();
+  if (rng) ts.emplace_back("rng.lora_dropout", model_->dropout_gen.get_state());  // a CPU byte tensor on every device
   std::map<std::string, std::string> meta = extra;
+  // Tensors are written from the CPU (write_safetensors copies device tensors there). The dropout
+  // stream's state only fits a generator of the same kind: record which.
+  if (rng) meta["rng_device"] = model_->device().is_cpu() ? "cpu" : "cuda";
   meta["format"] = "eyemulator-trainer-state/1";
   meta["step"] = std::to_string(optimizer_.steps());
   meta["lora"] = model_->has_lora() ? "1" : "0";
@@ -182,10 +204,17 @@ std::map<std::string, std::string> Trainer::load_state(const std::string& path) 
       const TensorEntry& e = f.entry(key);
       if (c10::IntArrayRef(e.shape) != dst.sizes())
         fail(ErrorCode::Checkpoint, path + ": tensor \"" + key + "\" does not match this model's shape");
-      dst.copy_(f.view(key));
+      dst.copy_(f.view(key));  // CPU mapping → the model's device
     }
   }
-  if (f.has("rng.lora_dropout") && model_->dropout_gen.defined()) model_->dropout_gen.set_state(f.view("rng.lora_dropout").clone());
+  if (f.has("rng.lora_dropout") && model_->dropout_gen.defined()) {
+    // A state saved on another kind of device (CPU Mersenne Twister vs CUDA Philox) cannot be
+    // restored: the dropout stream then continues from this model's own seed.
+    auto rd = f.metadata().find("rng_device");
+    const std::string saved = rd == f.metadata().end() ? "cpu" : rd->second;
+    const std::string here = model_->device().is_cpu() ? "cpu" : "cuda";
+    if (saved == here) model_->dropout_gen.set_state(f.view("rng.lora_dropout").clone());
+  }
   optimizer_.set_steps(std::stoll(f.metadata().at("step")));
   return f.metadata();
 }

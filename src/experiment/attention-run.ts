@@ -19,7 +19,7 @@ export async function runAttentionForRun(
   examples: readonly TaskExample[],
   o: { threads?: number; log?: (l: string) => void } = {},
 ): Promise<AttentionDiagnosticsResult> {
-  const model = await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads, device: c.device } as never);
+  const model = await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads, device: c.device });
   try {
     if (trained.adapterDir) await model.loadAdapter(trained.adapterDir);
     const r = await attentionDiagnostics(model, tok, examples, {

@@ -131,7 +131,7 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
   const predPath = join(runDir, 'predictions.jsonl');
   let preds = readPredictions(predPath, examples.length);
   if (!preds || preds.some((p, i) => p.id !== examples[i].id)) {
-    const model = await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads ?? c.threads, device: c.device } as never);
+    const model = await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads ?? c.threads, device: c.device });
     try {
       if (trained.adapterDir) await model.loadAdapter(trained.adapterDir);
       // Decode in order of prompt length so each batch pads little; results go back in file order.

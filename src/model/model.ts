@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   native,
+  type Device,
   type Dtype,
   type LoadInfo,
   type ModelInfo,
@@ -26,6 +27,11 @@ export interface LoadOptions {
   dtype?: Dtype;
   /** libtorch intra-op threads for this call (default: all cores). */
   threads?: number;
+  /**
+   * 'cpu' (default), 'cuda' or 'cuda:N': where the weights live and every call runs. Checkpoints
+   * are read on the CPU and moved; saving copies back to the CPU. CUDA needs a CUDA libtorch build.
+   */
+  device?: Device;
 }
 
 export type { ForwardOptions } from '../native/index.ts';
@@ -79,6 +85,11 @@ export class Model {
 
   info(): ModelInfo {
     return this.handle.info();
+  }
+
+  /** The device the weights live on ('cpu' or 'cuda:N'). */
+  get device(): string {
+    return this.loadInfo.device;
   }
 
   /** Tensors in the checkpoint that the model has no parameter for (HF would warn about them). */

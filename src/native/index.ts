@@ -10,6 +10,12 @@ import { EyemulatorError } from '../util/errors.ts';
 import { wrapNativeError } from './errors.ts';
 
 export type Dtype = 'float32' | 'float64' | 'bfloat16' | 'float16';
+/**
+ * Where a model's weights live and run: 'cpu' (default), 'cuda' (= 'cuda:0') or 'cuda:N'. CUDA
+ * needs the addon built against a CUDA libtorch (README, GPU (CUDA)); otherwise loading rejects
+ * with an EngineArgumentError that says so.
+ */
+export type Device = 'cpu' | 'cuda' | `cuda:${number}` | (string & {});
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 export type NumericArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Int16Array | BigInt64Array;
 
@@ -46,6 +52,8 @@ export interface ModelInfo {
   architecture: string;
   modelType: string;
   dtype: Dtype;
+  /** 'cpu' or 'cuda:N'. */
+  device: string;
   vocabSize: number;
   hiddenSize: number;
   layers: number;
@@ -178,8 +186,8 @@ export interface ForwardOptions {
 }
 
 export interface NativeModel {
-  load(dir: string, opts?: { dtype?: Dtype; threads?: number }): Promise<LoadInfo>;
-  init(configPath: string, opts: { seed: number; dtype?: Dtype; threads?: number }): Promise<LoadInfo>;
+  load(dir: string, opts?: { dtype?: Dtype; threads?: number; device?: Device }): Promise<LoadInfo>;
+  init(configPath: string, opts: { seed: number; dtype?: Dtype; threads?: number; device?: Device }): Promise<LoadInfo>;
   save(dir: string, opts?: { dtype?: Dtype }): Promise<void>;
   forward(batch: NativeBatch, opts?: ForwardOptions): Promise<NativeForwardResult>;
   addLora(opts?: LoraOptions): LoraInfo;
@@ -208,7 +216,16 @@ export interface NativeTrainer {
 export interface NativeAddon {
   Model: new () => NativeModel;
   Trainer: new (model: NativeModel, opts?: NativeTrainerOptions) => NativeTrainer;
-  version(): { torch: string; cuda: boolean; threads: number; defaultThreads: number; parallelInfo: string };
+  /** `cuda`: a CUDA device is usable; `cudaBuilt`: the libtorch has CUDA; `cudaDevices`: GPUs visible. */
+  version(): {
+    torch: string;
+    cuda: boolean;
+    cudaBuilt: boolean;
+    cudaDevices: number;
+    threads: number;
+    defaultThreads: number;
+    parallelInfo: string;
+  };
   readSafetensors(path: string): {
     metadata: Record<string, string>;
     tensors: Record<string, TensorData & { dtype: SafetensorsDtype }>;

@@ -160,10 +160,10 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
   if (c.model) {
     const dir = resolve(c.model);
     if (!existsSync(join(dir, 'config.json'))) throw new InputError('no config.json: give an HF model folder', { file: dir });
-    return { model: await Model.load(dir, { dtype: c.dtype, threads, device: c.device } as never), baseDir: dir };
+    return { model: await Model.load(dir, { dtype: c.dtype, threads, device: c.device }), baseDir: dir };
   }
   const initDir = join(runDir, 'init');
-  if (existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: c.dtype, threads, device: c.device } as never), baseDir: initDir };
+  if (existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: c.dtype, threads, device: c.device }), baseDir: initDir };
   const tokPath = resolve(c.tokenizer!);
   if (!existsSync(tokPath)) throw new InputError('no such tokenizer.json', { file: tokPath });
   const tj = JSON.parse(readFileSync(tokPath, 'utf8')) as { model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> };
@@ -177,7 +177,7 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
       intermediateSize: init.intermediate, maxPositions: init.maxPositions, tieEmbeddings: init.tieEmbeddings,
       bosTokenId: special('<|bos|>'), eosTokenId: special('<|eos|>'), padTokenId: special('<|pad|>'),
     },
-    { seed: c.seed, threads, tokenizer: tokPath, dtype: c.dtype } as never,
+    { seed: c.seed, threads, tokenizer: tokPath, dtype: c.dtype, device: c.device },
   );
   return { model, baseDir: initDir };
 }

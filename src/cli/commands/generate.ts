@@ -1,6 +1,6 @@
 /**
  * `eyemulator generate --model DIR [--adapter DIR] --prompt TEXT | --data FILE.jsonl [--task T]
- * [--max-new N] [--beams K] [--stop S]… --out FILE.jsonl`: one JSON line per example
+ * [--max-new N] [--beams K] [--stop S]… [--device cpu|cuda[:N]] --out FILE.jsonl`: one JSON line per example
  * {"id","input","prediction","reference","finish","tokens","meanLogprob"}.
  */
 import { createReadStream, writeFileSync } from 'node:fs';
@@ -55,13 +55,16 @@ const generate: CommandModule = {
       .option('stop', { type: 'string', array: true, describe: 'cut the output at this string (repeatable)' })
       .option('dtype', { choices: ['float32', 'bfloat16'], default: 'float32' })
       .option('threads', { type: 'number' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' })
       .option('out', { type: 'string', describe: 'output JSONL (default: stdout)' }),
   handler: async (a) => {
     if (!a.prompt === !a.data) throw new OptionError('give exactly one of --prompt or --data');
     const items: Item[] = a.data ? await readItems(a.data as string) : [{ id: '0', input: a.prompt as string, reference: null }];
     const task = a.task as TaskName | undefined;
     const tok = await loadModelTokenizer(a.model as string);
-    const model = await Model.load(a.model as string, { dtype: a.dtype as 'float32', threads: a.threads as number | undefined });
+    const model = await Model.load(a.model as string, {
+      dtype: a.dtype as 'float32', threads: a.threads as number | undefined, device: a.device as string,
+    });
     try {
       if (a.adapter) await model.loadAdapter(a.adapter as string);
       const bar = new cliProgress.SingleBar({ format: 'generate [{bar}] {value}/{total} | ETA {eta}s', noTTYOutput: true, stream: process.stderr }, cliProgress.Presets.shades_classic);

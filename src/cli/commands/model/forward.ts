@@ -1,5 +1,6 @@
 /**
- * `eyemulator model forward --model DIR --batch BATCH.json --out OUT.safetensors [--grads] [--attention]`:
+ * `eyemulator model forward --model DIR --batch BATCH.json --out OUT.safetensors [--grads] [--attention]
+ * [--device cpu|cuda[:N]]`:
  * one audited forward (and backward) pass. OUT holds logits [B,T,V], token_ce [B,T−1], loss [],
  * grad.<hf name> with --grads, attn.<layer> [B,H,T,T] with --attention.
  */
@@ -26,10 +27,13 @@ const forward: CommandModule = {
       .option('gamma', { type: 'number', default: 0, describe: 'with --grads --reference: gradients of L_SFT + γ·L_pref' })
       .option('normalize-by-weights', { type: 'boolean', default: false, describe: 'L = Σ w·CE / Σ w instead of / N' })
       .option('dtype', { choices: ['float32', 'float64', 'bfloat16'], default: 'float32' })
-      .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' }),
+      .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' }),
   handler: async (a) => {
     const batch = readBatchJson(a.batch as string);
-    const model = await Model.load(a.model as string, { dtype: a.dtype as Dtype, threads: a.threads as number | undefined });
+    const model = await Model.load(a.model as string, {
+      dtype: a.dtype as Dtype, threads: a.threads as number | undefined, device: a.device as string,
+    });
     try {
       if (a.adapter) await model.loadAdapter(a.adapter as string);
       let layers: number[] = [];

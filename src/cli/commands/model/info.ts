@@ -1,7 +1,12 @@
-/** `eyemulator model info DIR [--json]`: architecture, parameters, dtype, tensors — header only, no libtorch. */
+/**
+ * `eyemulator model info DIR [--json] [--device cpu|cuda[:N]]`: architecture, parameters, dtype,
+ * tensors — from the headers only, without libtorch. With --device the weights are also loaded by
+ * the engine on that device (a check that the model loads and fits there), and `device` is reported.
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { Model } from '../../../model/model.ts';
 import { readSafetensorsHeader, type HeaderTensor } from '../../../model/safetensors-header.ts';
 import { InputError } from '../../../util/errors.ts';
 
@@ -43,11 +48,20 @@ const info: CommandModule = {
   command: 'info <dir>',
   describe: 'architecture, parameter count, dtype and tensors of a HF model folder',
   builder: (y) =>
-    y.positional('dir', { type: 'string', demandOption: true }).option('json', { type: 'boolean', default: false }),
-  handler: (a) => {
-    const d = describeModelDir(a.dir as string);
+    y
+      .positional('dir', { type: 'string', demandOption: true })
+      .option('json', { type: 'boolean', default: false })
+      .option('device', { type: 'string', describe: 'also load the weights with the engine on cpu, cuda or cuda:N (default: headers only)' }),
+  handler: async (a) => {
+    const d: ReturnType<typeof describeModelDir> & { device?: string } = describeModelDir(a.dir as string);
+    if (a.device !== undefined) {
+      const m = await Model.load(a.dir as string, { device: a.device as string });
+      d.device = m.device;
+      m.dispose();
+    }
     if (a.json) { console.log(JSON.stringify(d)); return; }
     console.log(`${d.dir}\n  architecture  ${d.architecture}\n  parameters    ${d.parameters.toLocaleString('en')}\n  dtype         ${d.dtype}\n  tensors       ${d.tensorCount} in ${d.files.join(', ')}`);
+    if (d.device) console.log(`  device        ${d.device} (loaded)`);
     for (const [k, v] of Object.entries(d.config)) if (v !== undefined) console.log(`  ${k.padEnd(22)}${v}`);
   },
 };

@@ -36,6 +36,7 @@ const init: CommandModule = {
       .option('tie-embeddings', { type: 'boolean', default: false, describe: 'tie_word_embeddings' })
       .option('tokenizer', { type: 'string', describe: 'tokenizer.json to copy into the folder' })
       .option('seed', { type: 'number', demandOption: true, describe: 'initialisation seed' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N to create the model on (weights are drawn on the CPU, so a seed gives the same weights anywhere; CUDA needs a CUDA libtorch build)' })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder' }),
   handler: async (a) => {
     if (a.tokenizer && !existsSync(a.tokenizer as string)) throw new InputError('no such file', { file: a.tokenizer as string });
@@ -54,11 +55,12 @@ const init: CommandModule = {
         maxPositions: a['max-positions'] as number,
         tieEmbeddings: a['tie-embeddings'] as boolean,
       },
-      { seed: a.seed as number, tokenizer: a.tokenizer as string | undefined },
+      { seed: a.seed as number, tokenizer: a.tokenizer as string | undefined, device: a.device as string },
     );
     const i = m.info();
     m.dispose();
-    console.log(`wrote ${a.out}: ${i.architecture}, ${i.parameters.toLocaleString('en')} parameters, ${i.tensors.length} tensors`);
+    const where = i.device === 'cpu' ? '' : ` (created on ${i.device})`;
+    console.log(`wrote ${a.out}: ${i.architecture}, ${i.parameters.toLocaleString('en')} parameters, ${i.tensors.length} tensors${where}`);
   },
 };
 export default init;
