@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { VARIANTS } from '../weights/variants.ts';
 import { TASK_NAMES } from '../data/tasks.ts';
-import { InputError } from '../util/errors.ts';
+import { parseWith } from '../util/schema.ts';
 import { readConfigFile } from '../train/config.ts';
 
 const regime = z.union([z.literal('full'), z.number().int().positive()]);
@@ -60,12 +60,7 @@ export const experimentSchema = z
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 
 export function parseExperiment(obj: unknown, file = 'experiment'): ExperimentConfig {
-  const r = experimentSchema.safeParse(obj);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new InputError(`field ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`, { file });
-  }
-  return r.data;
+  return parseWith(experimentSchema, obj, file);
 }
 
 export function loadExperiment(path: string): ExperimentConfig {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { evaluate, type EvaluateOptions } from '../eval/index.ts';
 import type { TaskName } from '../data/prompt.ts';
 import { InputError } from '../util/errors.ts';
+import { parseWith } from '../util/schema.ts';
 import { buildReport, type Report, type ReportOptions } from './compute.ts';
 import { renderCharts, type Chart } from './charts.ts';
 import { reportHtml, reportMarkdown } from './format.ts';
@@ -20,12 +21,7 @@ export * from './format.ts';
 
 /** Validates a parsed results object; errors name the field path. */
 export function parseResults(obj: unknown, file = 'results'): ResultsFile {
-  const r = resultsSchema.safeParse(obj);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new InputError(`field ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`, { file });
-  }
-  return r.data as ResultsFile;
+  return parseWith(resultsSchema, obj, file) as ResultsFile;
 }
 
 export function loadResults(path: string): ResultsFile {

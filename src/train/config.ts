@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { VARIANTS } from '../weights/variants.ts';
 import { InputError } from '../util/errors.ts';
+import { parseWith } from '../util/schema.ts';
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -108,12 +109,7 @@ export type RunConfig = z.output<typeof runConfigSchema>;
 
 /** Validates a config object; the error names the first bad field. */
 export function parseRunConfig(obj: unknown, file = 'config'): RunConfig {
-  const r = runConfigSchema.safeParse(obj);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new InputError(`field ${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`, { file });
-  }
-  return r.data;
+  return parseWith(runConfigSchema, obj, file);
 }
 
 /** Reads a YAML or JSON file (JSON is YAML) into a plain object, with a typed error. */
