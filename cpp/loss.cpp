@@ -123,4 +123,48 @@ LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normali
   return out;
 }
 
+LossRows loss_rows(const Batch& b) {
+  LossRows r;
+  r.B = b.labels.size(0);
+  r.Tm1 = b.labels.size(1) - 1;
+  r.idx = active_targets(b).reshape({-1}).nonzero().squeeze(1);
+  r.target = b.labels.narrow(1, 1, r.Tm1).reshape({-1}).index_select(0, r.idx);
+  return r;
+}
+
+torch::Tensor predicting_hidden(const torch::Tensor& h, const LossRows& r) {
+  const int64_t D = h.size(2);
+  return h.narrow(1, 0, r.Tm1).reshape({-1, D}).index_select(0, r.idx);
+}
+
+namespace {
+// [N] values at the rows → [B, T-1] with zeros elsewhere (differentiable in `rows`).
+torch::Tensor scatter_rows(const torch::Tensor& rows, const LossRows& r) {
+  return torch::zeros({r.B * r.Tm1}, rows.options()).scatter(0, r.idx, rows).view({r.B, r.Tm1});
+}
+}  // namespace
+
+LossOutput weighted_ce_rows(const torch::Tensor& row_logits, const LossRows& r, const Batch& b, bool normalize_by_weights,
+                            double denominator) {
+  torch::Tensor lg = row_logits.scalar_type() == torch::kFloat64 ? row_logits : row_logits.to(torch::kFloat32);
+  torch::Tensor ce = torch::nn::functional::cross_entropy(lg, r.target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  torch::Tensor w = b.weights.defined() ? b.weights.narrow(1, 1, r.Tm1).reshape({-1}).index_select(0, r.idx).to(ce.scalar_type())
+                                        : torch::ones_like(ce);
+  LossOutput out;
+  out.active = r.idx.size(0);
+  out.weight_sum = w.sum().item<double>();
+  double denom = denominator > 0 ? denominator : (normalize_by_weights ? out.weight_sum : static_cast<double>(out.active));
+  if (denom <= 0) denom = 1;
+  out.loss = (ce * w).sum() / denom;
+  out.ce = scatter_rows(ce, r);
+  out.token_ce = out.ce.detach();
+  return out;
+}
+
+torch::Tensor token_logprobs_rows(const torch::Tensor& row_logits, const LossRows& r) {
+  torch::Tensor lg = row_logits.scalar_type() == torch::kFloat64 ? row_logits : row_logits.to(torch::kFloat32);
+  torch::Tensor lp = torch::log_softmax(lg, -1).gather(-1, r.target.unsqueeze(-1)).squeeze(-1);
+  return scatter_rows(lp, r);
+}
+
 }  // namespace eye

@@ -19,6 +19,23 @@ struct LossOutput {
 // `denominator` > 0 overrides N (gradient accumulation normalises by the whole group's N).
 LossOutput weighted_ce(const torch::Tensor& logits, const Batch& b, bool normalize_by_weights, double denominator = 0);
 
+// The loss positions of a batch as rows: training computes the vocabulary projection and the
+// log-softmax only there (a fraction of all positions: e.g. 38% in the demo, and far less memory
+// than [B,T,V] logits for a 128k vocabulary).
+struct LossRows {
+  torch::Tensor idx;     // [N] int64: flat indices into [B*(T-1)] of the active targets
+  torch::Tensor target;  // [N] int64: their labels
+  int64_t B = 0, Tm1 = 0;
+};
+LossRows loss_rows(const Batch& b);
+// The hidden states [B,T,D] of the positions that predict the rows: [N,D].
+torch::Tensor predicting_hidden(const torch::Tensor& h, const LossRows& r);
+// weighted_ce from the rows' logits [N,V]; `ce`/`token_ce` are scattered back to [B,T-1].
+LossOutput weighted_ce_rows(const torch::Tensor& row_logits, const LossRows& r, const Batch& b, bool normalize_by_weights,
+                            double denominator = 0);
+// token_logprobs from the rows' logits, scattered back to [B,T-1] (0 elsewhere).
+torch::Tensor token_logprobs_rows(const torch::Tensor& row_logits, const LossRows& r);
+
 // log π(x_t | x_<t) for every position predicted in the batch: [B, T-1] (0 where labels = -100).
 torch::Tensor token_logprobs(const torch::Tensor& logits, const Batch& b);
 

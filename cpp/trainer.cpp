@@ -36,12 +36,16 @@ CausalLM frozen_copy(CausalLMImpl& m) {
 
 torch::Tensor reference_logprobs(CausalLMImpl& m, CausalLMImpl* reference, const Batch& b) {
   torch::NoGradGuard ng;
+  const LossRows rows = loss_rows(b);
+  auto lp = [&](CausalLMImpl& net) {
+    return token_logprobs_rows(net.logits_from_hidden(predicting_hidden(net.hidden(b.input_ids, b.attention_mask, nullptr), rows)), rows);
+  };
   if (m.has_lora()) {
     LoraOffGuard off(m);
-    return token_logprobs(m.forward(b.input_ids, b.attention_mask), b);
+    return lp(m);
   }
   if (!reference) throw EngineError(ErrorCode::State, "the preference term needs a reference model");
-  return token_logprobs(reference->forward(b.input_ids, b.attention_mask), b);
+  return lp(*reference);
 }
 
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
@@ -135,8 +139,10 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
       AutocastScope ac(opts_.bf16_autocast, model_->device());
       torch::Tensor ref_lp;
       if (pref && pref_seqs > 0) ref_lp = reference_logprobs(*model_, reference_.is_empty() ? nullptr : reference_.get(), b);
-      torch::Tensor logits = model_->forward(b.input_ids, b.attention_mask);
-      LossOutput lo = weighted_ce(logits, b, opts_.normalize_by_weights, denom);
+      // The vocabulary projection and the CE only at loss positions (see LossRows).
+      const LossRows rows = loss_rows(b);
+      torch::Tensor h = model_->hidden(b.input_ids, b.attention_mask, nullptr);
+      LossOutput lo = weighted_ce_rows(model_->logits_from_hidden(predicting_hidden(h, rows)), rows, b, opts_.normalize_by_weights, denom);
       torch::Tensor sft = lo.loss;
       loss = sft;
       sft_total += sft.item<double>();
