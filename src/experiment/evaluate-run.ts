@@ -160,7 +160,6 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
     ...scores, promptTruncation, finish, meanNewTokens: preds.reduce((a, p) => a + p.tokens, 0) / Math.max(preds.length, 1), seconds: (performance.now() - t0) / 1000,
   };
   const result = runFromEvaluation({ variant: c.variant, seed: c.seed, task: c.task, regime: regimeOf(c), curve: curveFrom(runDir) }, refs, ev);
-  result.curve = curveFrom(runDir);
 
   const attentionN = o.attentionN ?? c.attentionN;
   if (attentionN > 0) {

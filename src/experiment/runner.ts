@@ -182,7 +182,7 @@ export async function runExperiment(config: unknown, outDir: string, o: Experime
       if (code === 0 && readRunResult(p.dir)) {
         ran.push(p.cell.name);
         const per = (performance.now() - started) / 1000 / finished;
-        log(`[${p.cell.name}] done (${finished}/${pending.length}; ETA ${formatEta((per * (pending.length - finished)) / 1)})`);
+        log(`[${p.cell.name}] done (${finished}/${pending.length}; ETA ${formatEta(per * (pending.length - finished))})`);
       } else {
         failures.push(`${p.cell.name} (exit ${code}; see ${p.dir})`);
         log(`[${p.cell.name}] FAILED with exit code ${code}`);
