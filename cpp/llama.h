@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config.h"
+#include "lora.h"  // LoraConfig; the LoRA members of ProjImpl/CausalLMImpl are defined in lora.cpp
 
 namespace eye {
 
@@ -19,6 +20,8 @@ namespace eye {
 struct ProjImpl : torch::nn::Module {
   ProjImpl(int64_t in, int64_t out, bool bias);
   torch::Tensor forward(const torch::Tensor& x);
+  // y + scaling·(drop(x)·Aᵀ)·Bᵀ when the adapter is on (cpp/lora.cpp).
+  torch::Tensor add_lora_branch(const torch::Tensor& x, const torch::Tensor& y);
   torch::Tensor weight, bias;
   torch::Tensor lora_A, lora_B;  // [r, in], [out, r]; undefined = no adapter
   double lora_scaling = 0, lora_dropout = 0;
@@ -95,13 +98,6 @@ struct DecoderImpl : torch::nn::Module {
 };
 TORCH_MODULE(Decoder);
 
-struct LoraConfig {
-  int64_t r = 8;
-  double alpha = 16, dropout = 0.0;
-  std::vector<std::string> target_modules;  // short names: q_proj, k_proj, ...
-  uint64_t seed = 0;                        // init of A and the dropout stream
-};
-
 // GPTBigCode (StarCoder) blocks, with HF's names: transformer.h.N.{ln_1, attn.c_attn, attn.c_proj,
 // ln_2, mlp.c_fc, mlp.c_proj}.
 struct BigCodeAttentionImpl : torch::nn::Module {
@@ -158,7 +154,7 @@ struct CausalLMImpl : torch::nn::Module {
   // LoRA: attaches fresh adapters (A ~ kaiming-uniform as PEFT, B = 0) to the target modules and
   // freezes every base parameter. Adapter tensors are named as PEFT saves them.
   void add_lora(const LoraConfig& lc);
-  bool has_lora() const { return lora_.r > 0 && !lora_named_.empty(); }
+  bool has_lora() const { return !lora_named_.empty(); }
   const LoraConfig& lora_config() const { return lora_; }
   // PEFT names ("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight") → tensors.
   const std::vector<std::pair<std::string, torch::Tensor>>& lora_tensors() const { return lora_named_; }
@@ -187,7 +183,7 @@ struct CausalLMImpl : torch::nn::Module {
   std::vector<std::pair<std::string, Proj>> projections;  // HF module path → projection
 
  private:
-  LoraConfig lora_{0};
+  LoraConfig lora_;
   std::vector<std::pair<std::string, torch::Tensor>> lora_named_;
   torch::Device device_ = torch::kCPU;
 };
