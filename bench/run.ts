@@ -2,19 +2,22 @@
  * `npm run bench`: runs the benchmarks as child processes, writes bench/results/<ISO date>.json and
  * bench/results/latest.json, and prints one table per benchmark with its targets (PASS / MISS).
  *
- *   node --import tsx bench/run.ts [--quick] [--only engine|method|weights] [--threads T] [--rounds R] [--no-bf16]
+ *   node --import tsx bench/run.ts [--quick] [--only engine|hf-peer|method|weights] [--threads T] [--rounds R] [--no-bf16]
+ *
+ * Also rewrites BENCHMARKS.md at the repository root (machine, date, libtorch, command, every table)
+ * unless --no-markdown is given.
  *
  * A missed target never fails the process (this is a benchmark, not a test); a benchmark that
  * crashes does: its error is printed, the other results are still written, and the exit code is 1.
  * Progress goes to stderr, the tables to stdout.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { progress } from './lib/common.ts';
-import { engineTable, methodTable, weightsTable, type Row } from './lib/tables.ts';
+import { engineTable, hfPeerTable, methodTable, weightsTable, type Row } from './lib/tables.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -25,8 +28,9 @@ const opt = (n: string): string | undefined => {
 };
 const quick = args.includes('--quick');
 const only = opt('only');
-if (only && only !== 'engine' && only !== 'weights') {
-  console.error(`bench: --only must be engine or weights, got ${only}`);
+const BENCHES = ['engine', 'hf-peer', 'method', 'weights'];
+if (only && !BENCHES.includes(only)) {
+  console.error(`bench: --only must be one of ${BENCHES.join(', ')}, got ${only}`);
   process.exit(2);
 }
 const threads = opt('threads');
@@ -45,6 +49,40 @@ function runChild(script: string, childArgs: string[]): Promise<void> {
       code === 0 ? res() : rej(new Error(`${script} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`)),
     );
   });
+}
+
+/** Writes a text file atomically (temp in the same folder, fsync, rename). */
+function writeAtomicText(path: string, text: string): void {
+  const t = `${path}.tmp-${process.pid}`;
+  const fd = openSync(t, 'w');
+  writeSync(fd, text);
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(t, path);
+}
+
+/** BENCHMARKS.md: what ran, where, with what, and every table, as measured (no editing by hand). */
+function benchmarksMarkdown(res: Record<string, any>, tbls: { title: string; rows: Row[] }[], stampName: string): string {
+  const eng = res.engine ?? res['hf-peer'] ?? {};
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` (\`${res.command}\`) on ${res.date}; raw samples: \`bench/results/${stampName}.json\` (not committed).`,
+    'Targets are issue goals; a MISS is reported, never hidden. Ratios are medians of per-round ratios measured side by side',
+    'in alternating rounds (the machine is shared and noisy: trust ratios over absolute rates). Method: bench/README.md.',
+    '',
+    `- machine: ${eng.cpu ?? cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU in this run`,
+    `- libtorch (engine): ${eng.torch ?? eng.engineTorch ?? 'unknown'}; Node ${process.version}`,
+    `- peers: ${res['hf-peer']?.results?.[0]?.peer?.transformers ? `HF transformers ${res['hf-peer'].results[0].peer.transformers}, PEFT ${res['hf-peer'].results[0].peer.peft}, torch ${res['hf-peer'].results[0].peer.torch}` : 'HF peer not run'}`,
+    '',
+  ];
+  for (const t of tbls) {
+    lines.push(`## ${t.title}`, '', '| metric | measured | target | |', '|---|--:|---|---|');
+    for (const r of t.rows) lines.push(`| ${r.metric} | ${r.value} | ${r.target ?? ''} | ${r.status ?? ''} |`);
+    lines.push('');
+  }
+  if (Object.keys(res.errors ?? {}).length) lines.push(`Crashed: ${Object.keys(res.errors).join(', ')}`, '');
+  return lines.join('\n');
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'eyemulator-run-'));
@@ -82,6 +120,12 @@ if (!only || only === 'engine') {
   if (args.includes('--no-bf16')) a.push('--no-bf16');
   await bench('engine', 'engine.bench.ts', a, engineTable);
 }
+if (!only || only === 'hf-peer') {
+  const a = quick ? ['--quick'] : [];
+  if (threads) a.push('--threads', threads);
+  if (opt('rounds')) a.push('--rounds', opt('rounds')!);
+  await bench('hf-peer', 'hf-peer.bench.ts', a, hfPeerTable);
+}
 if (!only || only === 'method') {
   const a = quick ? ['--quick'] : [];
   if (threads) a.push('--threads', threads);
@@ -114,6 +158,10 @@ for (const t of tables) {
   for (const c of cells) console.log(line(c));
 }
 console.log(`\nresults: bench/results/${stamp}.json (and bench/results/latest.json)`);
+if (!args.includes('--no-markdown')) {
+  writeAtomicText(join(repo, 'BENCHMARKS.md'), benchmarksMarkdown(results, tables, stamp));
+  console.log('BENCHMARKS.md rewritten');
+}
 if (Object.keys(errors).length) {
   console.error(`\nbench FAILED: ${Object.keys(errors).join(', ')} crashed (see above). Targets missed are not failures; crashes are.`);
   process.exit(1);

@@ -100,3 +100,23 @@ export function methodTable(j: any): { title: string; rows: Row[] } {
   ];
   return { title: 'Method costs (LoRA, preference term, generation, attention capture)', rows };
 }
+
+/** bench/hf-peer.bench.ts: engine vs HF transformers (+PEFT), per size × mode, with issue 14's targets. */
+export function hfPeerTable(j: any): { title: string; rows: Row[] } {
+  const rows: Row[] = [];
+  const target: Record<string, number> = { demo: 1.5, '4x512': 1.2 };
+  for (const r of j.results ?? []) {
+    const sh = r.shape;
+    const label = `${r.size} (${sh.layers}×${sh.hiddenSize}, V ${sh.vocabSize}, ${sh.batch}×${sh.seq}) ${r.mode === 'lora' ? 'LoRA r16' : 'full FT'}`;
+    rows.push({ metric: `${label}: engine`, value: `${f(r.engine.stepMsMedian, 1)} ms = ${f(r.engine.tokensPerS)} tok/s` });
+    if (r.peer?.stepMsMedian !== undefined) {
+      rows.push({ metric: `${label}: ${r.peer.name} ${r.peer.transformers}${r.peer.peft && r.mode === 'lora' ? ` / peft ${r.peer.peft}` : ''}`, value: `${f(r.peer.stepMsMedian, 1)} ms = ${f(r.peer.tokensPerS)} tok/s` });
+      const sp = num(r.speedup);
+      const t = target[r.size] ?? 1;
+      rows.push({ metric: `${label}: speed-up over HF (median of ${r.roundSpeedups.length} round ratios)`, value: `${f(sp, 2)}×`, target: `≥ ${t}×`, status: judge(sp === undefined ? undefined : sp >= t) });
+    } else {
+      rows.push({ metric: `${label}: speed-up over HF`, value: `n/a: ${r.peer?.unavailable ?? 'no peer'}`, target: `≥ ${target[r.size] ?? 1}×`, status: 'n/a' });
+    }
+  }
+  return { title: `Engine vs HF transformers + PEFT (torch ${j.engineTorch}, ${j.threads} threads, ${j.rounds} alternating rounds; ${j.cpu}, load ${f(j.loadAverage1m?.before, 2)} → ${f(j.loadAverage1m?.after, 2)})`, rows };
+}

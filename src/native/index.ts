@@ -4,7 +4,7 @@
  * happens once; a missing build or missing libtorch becomes a NativeLoadError that says what to do.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EyemulatorError } from '../util/errors.ts';
 import { wrapNativeError } from './errors.ts';
@@ -66,8 +66,10 @@ export interface ModelInfo {
 }
 
 export interface LoadInfo extends ModelInfo {
+  /** Tensors in the files the model has no parameter for, of any dtype (they never block a load). */
   unusedTensors: string[];
   files: string[];
+  /** Safetensors dtype of the first weight the model uses ('BF16', 'F32', ...); '' after init. */
   sourceDtype: string;
 }
 
@@ -111,6 +113,14 @@ export interface NativeTrainerOptions {
   maxGradNorm?: number;
   normalizeByWeights?: boolean;
   bf16Autocast?: boolean;
+  /**
+   * Activation (gradient) checkpointing per decoder layer, as HF's gradient_checkpointing: each
+   * layer keeps only its input during the forward and is recomputed in the backward (LoRA-dropout
+   * masks replayed exactly), trading ~1 extra forward per step for activation memory of one layer
+   * instead of all. Gradients are unchanged. Turns the model's flag on for as long as the model
+   * lives (later forwards with `grads` are checkpointed too). Default false.
+   */
+  gradientCheckpointing?: boolean;
   /** Weight γ of the token-level preference term (0 = weighted SFT only; METHOD.md uses 0.1). */
   gamma?: number;
   /** Preference temperature β (default 0.1). */
@@ -185,10 +195,32 @@ export interface ForwardOptions {
   threads?: number;
 }
 
+/**
+ * The dtype a checkpoint is loaded in. 'auto' (the default) keeps the checkpoint's own: config.json
+ * `dtype` (transformers v5) or `torch_dtype` (v4), else the first weight's safetensors dtype — so a
+ * bf16 checkpoint stays bf16 in memory (half the host memory of float32). An explicit dtype wins.
+ * Whatever the base dtype: LoRA adapters and AdamW moments are float32 (float64 for a float64
+ * model); full fine-tuning of a bf16/f16 model keeps float32 master weights in the trainer (AdamW
+ * updates them and writes a rounded copy into the model), saved in the trainer state so resumes
+ * stay bit-exact. The forward runs in the weights' dtype.
+ */
+export type LoadDtype = Dtype | 'auto';
+
+/** Options of `save`: `dtype` (default: the model's) and `maxShardSize` (see NativeModel.save). */
+export interface SaveOptions {
+  dtype?: Dtype;
+  /**
+   * Largest model.safetensors file, in bytes or as HF's max_shard_size ("5GB", "500MB"; decimal
+   * units). Above it the weights are written sharded as transformers does:
+   * model-00001-of-0000N.safetensors + model.safetensors.index.json. Default "50GB" (transformers v5).
+   */
+  maxShardSize?: number | string;
+}
+
 export interface NativeModel {
-  load(dir: string, opts?: { dtype?: Dtype; threads?: number; device?: Device }): Promise<LoadInfo>;
+  load(dir: string, opts?: { dtype?: LoadDtype; threads?: number; device?: Device }): Promise<LoadInfo>;
   init(configPath: string, opts: { seed: number; dtype?: Dtype; threads?: number; device?: Device }): Promise<LoadInfo>;
-  save(dir: string, opts?: { dtype?: Dtype }): Promise<void>;
+  save(dir: string, opts?: SaveOptions): Promise<void>;
   forward(batch: NativeBatch, opts?: ForwardOptions): Promise<NativeForwardResult>;
   addLora(opts?: LoraOptions): LoraInfo;
   loadAdapter(dir: string): Promise<LoraInfo>;
@@ -271,8 +303,11 @@ export function native(): NativeAddon {
   process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   let raw: NativeAddon;
   try {
-    const load = require('node-gyp-build') as (dir: string) => unknown;
-    raw = load(root) as NativeAddon;
+    // EYEMULATOR_ADDON names a .node built elsewhere (e.g. the Debian-libtorch fallback build that
+    // `npm run test:fallback` checks, or a CUDA build beside the CPU one).
+    const explicit = process.env.EYEMULATOR_ADDON;
+    if (explicit) raw = require(resolvePath(explicit)) as NativeAddon;
+    else raw = (require('node-gyp-build') as (dir: string) => unknown)(root) as NativeAddon;
   } catch (err) {
     const msg = String((err as Error)?.message ?? err);
     if (/libtorch|libc10|libopenblas|cannot open shared object/.test(msg)) {
