@@ -17,9 +17,9 @@ bool AttentionCapture::wants(int64_t layer) const {
   return std::find(layers.begin(), layers.end(), layer) != layers.end();
 }
 
-ProjImpl::ProjImpl(int64_t in, int64_t out, bool with_bias) {
-  weight = register_parameter("weight", torch::empty({out, in}));
-  if (with_bias) bias = register_parameter("bias", torch::zeros({out}));
+ProjImpl::ProjImpl(int64_t in, int64_t out, bool with_bias, c10::ScalarType dtype) {
+  weight = register_parameter("weight", torch::empty({out, in}, torch::TensorOptions().dtype(dtype)));
+  if (with_bias) bias = register_parameter("bias", torch::zeros({out}, torch::TensorOptions().dtype(dtype)));
 }
 
 torch::Tensor ProjImpl::forward(const torch::Tensor& x) {
@@ -27,8 +27,23 @@ torch::Tensor ProjImpl::forward(const torch::Tensor& x) {
   return lora_A.defined() ? add_lora_branch(x, y) : y;  // cpp/lora.cpp
 }
 
-RMSNormImpl::RMSNormImpl(int64_t dim, double eps_) : eps(eps_) {
-  weight = register_parameter("weight", torch::ones({dim}));
+RMSNormImpl::RMSNormImpl(int64_t dim, double eps_, c10::ScalarType dtype) : eps(eps_) {
+  weight = register_parameter("weight", torch::ones({dim}, torch::TensorOptions().dtype(dtype)));
+}
+
+EmbeddingImpl::EmbeddingImpl(int64_t num, int64_t dim, c10::ScalarType dtype) {
+  weight = register_parameter("weight", torch::empty({num, dim}, torch::TensorOptions().dtype(dtype)));
+}
+
+torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids) { return F::embedding(ids, weight); }
+
+LayerNormImpl::LayerNormImpl(int64_t dim, double eps_, bool with_bias, c10::ScalarType dtype) : eps(eps_) {
+  weight = register_parameter("weight", torch::ones({dim}, torch::TensorOptions().dtype(dtype)));
+  if (with_bias) bias = register_parameter("bias", torch::zeros({dim}, torch::TensorOptions().dtype(dtype)));
+}
+
+torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
+  return torch::layer_norm(x, {weight.size(0)}, weight, bias.defined() ? bias : torch::Tensor(), eps);
 }
 
 torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
@@ -93,10 +108,10 @@ torch::Tensor rotate_half(const torch::Tensor& x) {
 AttentionImpl::AttentionImpl(const ModelConfig& c)
     : n_heads(c.num_attention_heads), n_kv_heads(c.num_key_value_heads), head_dim(c.head_dim) {
   const bool qkv_bias = c.attention_bias || c.qkv_bias;
-  q_proj = register_module("q_proj", Proj(c.hidden_size, n_heads * head_dim, qkv_bias));
-  k_proj = register_module("k_proj", Proj(c.hidden_size, n_kv_heads * head_dim, qkv_bias));
-  v_proj = register_module("v_proj", Proj(c.hidden_size, n_kv_heads * head_dim, qkv_bias));
-  o_proj = register_module("o_proj", Proj(n_heads * head_dim, c.hidden_size, c.attention_bias));
+  q_proj = register_module("q_proj", Proj(c.hidden_size, n_heads * head_dim, qkv_bias, c.param_dtype));
+  k_proj = register_module("k_proj", Proj(c.hidden_size, n_kv_heads * head_dim, qkv_bias, c.param_dtype));
+  v_proj = register_module("v_proj", Proj(c.hidden_size, n_kv_heads * head_dim, qkv_bias, c.param_dtype));
+  o_proj = register_module("o_proj", Proj(n_heads * head_dim, c.hidden_size, c.attention_bias, c.param_dtype));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
@@ -145,7 +160,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
 }
 
 MLPImpl::MLPImpl(const ModelConfig& c) {
-  auto lin = [&](int64_t i, int64_t o) { return Proj(i, o, c.mlp_bias); };
+  auto lin = [&](int64_t i, int64_t o) { return Proj(i, o, c.mlp_bias, c.param_dtype); };
   gate_proj = register_module("gate_proj", lin(c.hidden_size, c.intermediate_size));
   up_proj = register_module("up_proj", lin(c.hidden_size, c.intermediate_size));
   down_proj = register_module("down_proj", lin(c.intermediate_size, c.hidden_size));
@@ -158,8 +173,8 @@ torch::Tensor MLPImpl::forward(const torch::Tensor& x) {
 DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) {
   self_attn = register_module("self_attn", Attention(c));
   mlp = register_module("mlp", MLP(c));
-  input_layernorm = register_module("input_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
-  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+  input_layernorm = register_module("input_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps, c.param_dtype));
+  post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hidden_size, c.rms_norm_eps, c.param_dtype));
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const torch::Tensor& cos, const torch::Tensor& sin,
@@ -172,8 +187,8 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& h, const torch::Ten
 BigCodeAttentionImpl::BigCodeAttentionImpl(const ModelConfig& c)
     : n_heads(c.num_attention_heads), head_dim(c.head_dim), multi_query(c.multi_query) {
   const int64_t kv = multi_query ? 2 * head_dim : 2 * c.hidden_size;
-  c_attn = register_module("c_attn", Proj(c.hidden_size, c.hidden_size + kv, true));
-  c_proj = register_module("c_proj", Proj(c.hidden_size, c.hidden_size, true));
+  c_attn = register_module("c_attn", Proj(c.hidden_size, c.hidden_size + kv, true, c.param_dtype));
+  c_proj = register_module("c_proj", Proj(c.hidden_size, c.hidden_size, true, c.param_dtype));
 }
 
 torch::Tensor BigCodeAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, torch::Tensor* probs_out,
@@ -213,8 +228,8 @@ torch::Tensor BigCodeAttentionImpl::forward(const torch::Tensor& x, const torch:
 }
 
 BigCodeMLPImpl::BigCodeMLPImpl(const ModelConfig& c) : tanh_gelu(c.activation != "gelu") {
-  c_fc = register_module("c_fc", Proj(c.hidden_size, c.intermediate_size, true));
-  c_proj = register_module("c_proj", Proj(c.intermediate_size, c.hidden_size, true));
+  c_fc = register_module("c_fc", Proj(c.hidden_size, c.intermediate_size, true, c.param_dtype));
+  c_proj = register_module("c_proj", Proj(c.intermediate_size, c.hidden_size, true, c.param_dtype));
 }
 
 torch::Tensor BigCodeMLPImpl::forward(const torch::Tensor& x) {
@@ -222,7 +237,7 @@ torch::Tensor BigCodeMLPImpl::forward(const torch::Tensor& x) {
 }
 
 BigCodeBlockImpl::BigCodeBlockImpl(const ModelConfig& c) {
-  auto ln = [&]() { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_epsilon)); };
+  auto ln = [&]() { return LayerNorm(c.hidden_size, c.layer_norm_epsilon, true, c.param_dtype); };
   ln_1 = register_module("ln_1", ln());
   attn = register_module("attn", BigCodeAttention(c));
   ln_2 = register_module("ln_2", ln());
@@ -236,24 +251,24 @@ torch::Tensor BigCodeBlockImpl::forward(const torch::Tensor& h, const torch::Ten
 }
 
 BigCodeDecoderImpl::BigCodeDecoderImpl(const ModelConfig& c) {
-  wte = register_module("wte", torch::nn::Embedding(c.vocab_size, c.hidden_size));
-  wpe = register_module("wpe", torch::nn::Embedding(c.max_position_embeddings, c.hidden_size));
+  wte = register_module("wte", Embedding(c.vocab_size, c.hidden_size, c.param_dtype));
+  wpe = register_module("wpe", Embedding(c.max_position_embeddings, c.hidden_size, c.param_dtype));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) h->push_back(BigCodeBlock(c));
-  ln_f = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hidden_size}).eps(c.layer_norm_epsilon)));
+  ln_f = register_module("ln_f", LayerNorm(c.hidden_size, c.layer_norm_epsilon, true, c.param_dtype));
 }
 
 DecoderImpl::DecoderImpl(const ModelConfig& c) {
-  embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocab_size, c.hidden_size));
+  embed_tokens = register_module("embed_tokens", Embedding(c.vocab_size, c.hidden_size, c.param_dtype));
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(DecoderLayer(c));
-  norm = register_module("norm", RMSNorm(c.hidden_size, c.rms_norm_eps));
+  norm = register_module("norm", RMSNorm(c.hidden_size, c.rms_norm_eps, c.param_dtype));
 }
 
 CausalLMImpl::CausalLMImpl(const ModelConfig& c) : config(c), rope(c) {
   if (c.model_type == "gpt_bigcode") {
     transformer = register_module("transformer", BigCodeDecoder(c));
-    if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Proj(c.hidden_size, c.vocab_size, false));
+    if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Proj(c.hidden_size, c.vocab_size, false, c.param_dtype));
     for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
       auto* L = transformer->h->ptr<BigCodeBlockImpl>(i).get();
       const std::string p = "transformer.h." + std::to_string(i) + ".";
@@ -266,7 +281,7 @@ CausalLMImpl::CausalLMImpl(const ModelConfig& c) : config(c), rope(c) {
     return;
   }
   model = register_module("model", Decoder(c));
-  if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Proj(c.hidden_size, c.vocab_size, false));
+  if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Proj(c.hidden_size, c.vocab_size, false, c.param_dtype));
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
     auto* L = model->layers->ptr<DecoderLayerImpl>(i).get();
     const std::string p = "model.layers." + std::to_string(i) + ".";

@@ -18,7 +18,8 @@ namespace eye {
 // parameters, so the base model's named_parameters() stay exactly HF's; the adapter registry in
 // CausalLM names them the PEFT way.
 struct ProjImpl : torch::nn::Module {
-  ProjImpl(int64_t in, int64_t out, bool bias);
+  // Parameters are created directly in `dtype` (ModelConfig::param_dtype; no float32 staging).
+  ProjImpl(int64_t in, int64_t out, bool bias, c10::ScalarType dtype = c10::ScalarType::Float);
   torch::Tensor forward(const torch::Tensor& x);
   // y + scaling·(drop(x)·Aᵀ)·Bᵀ when the adapter is on (cpp/lora.cpp).
   torch::Tensor add_lora_branch(const torch::Tensor& x, const torch::Tensor& y);
@@ -44,12 +45,29 @@ struct AttentionCapture {
 };
 
 struct RMSNormImpl : torch::nn::Module {
-  RMSNormImpl(int64_t dim, double eps);
+  RMSNormImpl(int64_t dim, double eps, c10::ScalarType dtype = c10::ScalarType::Float);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor weight;
   double eps;
 };
 TORCH_MODULE(RMSNorm);
+
+// torch::nn::Embedding / LayerNorm allocate float32 weights in their constructors; these create
+// them in the model's dtype directly. HF names: "weight" (and "bias").
+struct EmbeddingImpl : torch::nn::Module {
+  EmbeddingImpl(int64_t num, int64_t dim, c10::ScalarType dtype);
+  torch::Tensor forward(const torch::Tensor& ids);  // ids [..] int64 → [.., dim]
+  torch::Tensor weight;                             // [num, dim]
+};
+TORCH_MODULE(Embedding);
+
+struct LayerNormImpl : torch::nn::Module {
+  LayerNormImpl(int64_t dim, double eps, bool bias, c10::ScalarType dtype);
+  torch::Tensor forward(const torch::Tensor& x);
+  torch::Tensor weight, bias;  // bias undefined when bias = false
+  double eps;
+};
+TORCH_MODULE(LayerNorm);
 
 struct RotaryEmbedding {
   RotaryEmbedding() = default;
@@ -92,7 +110,7 @@ TORCH_MODULE(DecoderLayer);
 // The "model." prefix of HF names.
 struct DecoderImpl : torch::nn::Module {
   DecoderImpl(const ModelConfig& c);
-  torch::nn::Embedding embed_tokens{nullptr};
+  Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};
   RMSNorm norm{nullptr};
 };
@@ -122,7 +140,7 @@ struct BigCodeBlockImpl : torch::nn::Module {
   BigCodeBlockImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache,
                         torch::Tensor* v_cache);
-  torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+  LayerNorm ln_1{nullptr}, ln_2{nullptr};
   BigCodeAttention attn{nullptr};
   BigCodeMLP mlp{nullptr};
 };
@@ -131,9 +149,9 @@ TORCH_MODULE(BigCodeBlock);
 // The "transformer." prefix of GPTBigCode names.
 struct BigCodeDecoderImpl : torch::nn::Module {
   BigCodeDecoderImpl(const ModelConfig& c);
-  torch::nn::Embedding wte{nullptr}, wpe{nullptr};
+  Embedding wte{nullptr}, wpe{nullptr};
   torch::nn::ModuleList h{nullptr};
-  torch::nn::LayerNorm ln_f{nullptr};
+  LayerNorm ln_f{nullptr};
 };
 TORCH_MODULE(BigCodeDecoder);
 
