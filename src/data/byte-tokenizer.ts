@@ -1,7 +1,8 @@
 /**
  * A byte-level vocabulary written as a real Hugging Face tokenizer.json (BPE with no merges over
  * GPT-2's byte↔unicode alphabet, ByteLevel pre-tokenizer and decoder): token id = UTF-8 byte
- * value, plus <|bos|>, <|eos|>, <|pad|> at 256–258. It loads in Python `tokenizers`/transformers,
+ * value, plus <|bos|>, <|eos|>, <|pad|> at 256–258; its post-processor adds <|bos|> before every
+ * sequence (hf-json.ts). It loads in Python `tokenizers`/transformers,
  * so a model trained on it is a normal HF checkpoint. Used for models made from scratch before a
  * BPE vocabulary is trained.
  */
@@ -41,6 +42,7 @@ export function byteTokenizerJson(): Record<string, unknown> {
     vocab,
     [],
     false,
+    { id: BYTE_BOS, content: BYTE_SPECIALS.bos },
   );
 }
 
@@ -51,6 +53,9 @@ export function byteTokenizerConfig(): Record<string, unknown> {
     bos_token: BYTE_SPECIALS.bos,
     eos_token: BYTE_SPECIALS.eos,
     pad_token: BYTE_SPECIALS.pad,
+    // What the post-processor does (transformers 4.x reads these; 5.x follows tokenizer.json).
+    add_bos_token: true,
+    add_eos_token: false,
     model_max_length: 2048,
     clean_up_tokenization_spaces: false,
   };

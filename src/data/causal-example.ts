@@ -37,7 +37,11 @@ function flatOffsets(off: number[][]): Int32Array {
   return out;
 }
 
-/** `special.bos` null: the model has no BOS token (e.g. Qwen2), the sequence starts with the prompt. */
+/**
+ * `special` comes from the model's tokenizer (src/model/tokenizer.ts, ModelTokenizer bosId/eosId):
+ * `bos` is the token the tokenizer's post-processor puts before a sequence, null when it adds none
+ * (e.g. Qwen2: the sequence starts with the prompt); `eos` is the supervised EOS.
+ */
 export async function makeCausalExample(
   tok: OffsetTokenizer,
   id: number,

@@ -19,7 +19,7 @@ import { buildPrompt, type TaskName } from './prompt.ts';
 import type { OffsetTokenizer } from './causal-example.ts';
 import { OptionError } from '../util/errors.ts';
 
-/** BOS + EOS. */
+/** BOS + EOS: an upper bound (a tokenizer without BOS, e.g. Qwen2, uses one fewer). */
 export const SPECIAL_TOKENS_PER_SEQUENCE = 2;
 
 export interface LengthCounts {

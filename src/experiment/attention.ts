@@ -1,8 +1,8 @@
 /**
  * Attention diagnostics on generated tokens (METHOD.md §7; definitions in docs/attention.md).
  *
- * Each example's prompt (`buildPrompt(task, input)`, encoded exactly as generation encodes it: the
- * tokenizer's own special tokens, then BOS prepended when the config names one and it is missing)
+ * Each example's prompt (`buildPrompt(task, input)`, encoded exactly as generation encodes it:
+ * ModelTokenizer.encodePrompt, the BOS the tokenizer's post-processor adds, then the text)
  * is decoded greedily with attention capture on one layer (default the last). The engine returns,
  * per generated token, the attention of the query that produced it over that prompt's own positions
  * [generated, heads, promptLength]; left padding is sliced off natively, so batching never puts
@@ -412,15 +412,7 @@ export async function attentionDiagnostics(
     const prompt = buildPrompt(ex.task, ex.input);
     const off = codeOffsetInPrompt(ex.task);
     // The same ids ModelTokenizer.encode (and so generateText / eval) feeds the model.
-    const enc = await tokenizer.tokenizer.encode(prompt, null, { addSpecialTokens: true });
-    let ids = enc.getIds();
-    let offs = enc.getOffsets();
-    let special = enc.getSpecialTokensMask();
-    if (tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) {
-      ids = [tokenizer.bosId, ...ids];
-      offs = [[0, 0], ...offs];
-      special = [1, ...special];
-    }
+    const { ids, offsets: offs, specialMask: special } = await tokenizer.encodePrompt(prompt);
     if (opts.maxPromptTokens !== undefined && ids.length > opts.maxPromptTokens) {
       skips.push({ id: ex.id, reason: `prompt longer than ${opts.maxPromptTokens} tokens` });
       continue;

@@ -15,13 +15,16 @@
  * Layout: special tokens at ids 0 … k−1 (registered as added tokens, special = true, so they are
  * never split), the 256 byte symbols at k … k+255 (id = k + byte value), merged tokens after.
  * Pre-tokenizer and decoder: ByteLevel (add_prefix_space = false, use_regex = true, GPT-2 regex);
- * no normalizer; no post-processor, so BOS/EOS are added by the caller (as causal-example.ts does).
+ * no normalizer; post-processor TemplateProcessing "<BOS> $A" with the first special token as BOS
+ * (hf-json.ts), so `tokenizer(text)` here and in transformers starts with BOS; EOS is appended by
+ * training after the target (src/model/tokenizer.ts, causal-example.ts).
  */
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { byteLevelPreTokenizer } from 'tokenizers';
 import { InputError, OptionError } from '../util/errors.ts';
+import { writeJsonAtomic, writeTextAtomic } from '../util/json.ts';
 import { trainBpe, type BpeModel } from './bpe.ts';
 import { byteLevelBpeDocument } from './hf-json.ts';
 
@@ -106,7 +109,9 @@ async function readTexts(path: string, unit: 'line' | 'file', counter: WordCount
 export function tokenizerJson(model: BpeModel): string {
   const VOCAB = '\u0000VOCAB\u0000';
   const MERGES = '\u0000MERGES\u0000';
-  const doc = byteLevelBpeDocument(model.specialTokens.map((content, id) => ({ id, content })), VOCAB, MERGES, true);
+  // The first special token is BOS (tokenizerConfig): the post-processor puts it before every sequence.
+  const bos = model.specialTokens.length > 0 ? { id: 0, content: model.specialTokens[0] } : undefined;
+  const doc = byteLevelBpeDocument(model.specialTokens.map((content, id) => ({ id, content })), VOCAB, MERGES, true, bos);
   // Written by hand: JS objects put integer-like keys ("12") first, which would scramble id order.
   const vocab = '{\n' + model.tokens.map((t, i) => `      ${JSON.stringify(t)}: ${i}`).join(',\n') + '\n    }';
   const merges = model.merges.length === 0 ? '[]' : '[\n' + model.merges.map(([a, b]) => `      ${JSON.stringify(`${a} ${b}`)}`).join(',\n') + '\n    ]';
@@ -121,7 +126,8 @@ export function tokenizerConfig(specials: readonly string[], modelMaxLength = 20
     ...(eos !== undefined ? { eos_token: eos } : {}),
     ...(pad !== undefined ? { pad_token: pad } : {}),
     ...(specials.length > 3 ? { additional_special_tokens: specials.slice(3) } : {}),
-    add_bos_token: false,
+    // What tokenizer.json's post-processor does (transformers 4.x reads these; 5.x follows tokenizer.json).
+    add_bos_token: bos !== undefined,
     add_eos_token: false,
     model_max_length: modelMaxLength,
     clean_up_tokenization_spaces: false,
@@ -172,8 +178,8 @@ export async function trainTokenizer(files: readonly string[], opts: TrainTokeni
 export function saveTrainedTokenizer(t: TrainedTokenizer, out: string): { tokenizer: string; config: string } {
   const config = join(dirname(out), 'tokenizer_config.json');
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, t.json);
-  writeFileSync(config, JSON.stringify(t.config, null, 2) + '\n');
+  writeTextAtomic(out, t.json);
+  writeJsonAtomic(config, t.config);
   return { tokenizer: out, config };
 }
 

@@ -37,6 +37,7 @@ export interface PrepareOptions {
   task: TaskName;
   maxLength: number;
   lossOn: 'output' | 'input+output';
+  /** BOS (null: none) and EOS exactly as the model's tokenizer adds them: ModelTokenizer bosId / eosId. */
   special: { bos: number | null; eos: number };
   /** Label code for weights (false for a baseline-only pass: labels are then not needed). */
   label: boolean;

@@ -20,7 +20,8 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Model } from '../model/model.ts';
-import { loadModelTokenizer, type ModelTokenizer } from '../model/tokenizer.ts';
+import { loadModelTokenizer, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
+import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../model/generation-config.ts';
 import { Trainer } from './trainer.ts';
 import { parseRunConfig, type RunConfig } from './config.ts';
 import { prepareTrainExamples, rowFor, type TrainExample } from './examples.ts';
@@ -36,6 +37,7 @@ import { formatTruncationReport, type TruncationReport } from '../data/truncatio
 import { defaultPriorsPath, loadPriors } from '../priors/index.ts';
 import { buildWeightModel, type WeightModel } from '../weights/index.ts';
 import { InputError, InterruptedError, OptionError } from '../util/errors.ts';
+import { readJsonFile, writeJsonAtomic } from '../util/json.ts';
 
 export const PACKAGE_VERSION = '0.1.0';
 
@@ -92,11 +94,6 @@ function stableConfig(c: RunConfig): string {
   return JSON.stringify(o, Object.keys(o).sort());
 }
 
-function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, path);
-}
 
 export function readStepRecords(runDir: string): StepRecord[] {
   const p = join(runDir, 'metrics.jsonl');
@@ -141,8 +138,9 @@ export async function loadRunData(c: RunConfig, tok: ModelTokenizer, weightModel
     if (c.trainN > pool.length) throw new OptionError(`trainN ${c.trainN} is larger than the ${pool.length} training examples in ${describeSource(source)}`);
     pool = drawSubset(pool, c.trainN, c.subsetSeed);
   }
-  const eos = tok.eosIds[0];
-  if (eos === undefined) throw new InputError('the model has no EOS token id (config.json eos_token_id or tokenizer_config.json eos_token): the target EOS is supervised in every method', { file: c.model ?? c.tokenizer });
+  // BOS and EOS exactly as the model's tokenizer adds them (src/model/tokenizer.ts, one rule).
+  const eos = tok.eosId;
+  if (eos === null) throw new InputError('the model has no EOS token id (tokenizer_config.json eos_token, config.json or generation_config.json eos_token_id): the target EOS is supervised in every method', { file: c.model ?? c.tokenizer });
   const { examples, truncation } = await prepareTrainExamples(tok.tokenizer as never, pool, {
     task: c.task,
     maxLength: c.maxLength,
@@ -166,19 +164,20 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
   if (existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: c.dtype, threads, device: c.device }), baseDir: initDir };
   const tokPath = resolve(c.tokenizer!);
   if (!existsSync(tokPath)) throw new InputError('no such tokenizer.json', { file: tokPath });
-  const tj = JSON.parse(readFileSync(tokPath, 'utf8')) as { model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> };
+  const tj = readJsonFile<{ model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> }>(tokPath);
   const vocab = Math.max(...Object.values(tj.model?.vocab ?? {}), ...(tj.added_tokens ?? []).map((t) => t.id)) + 1;
-  const special = (name: string) => (tj.added_tokens ?? []).find((t) => t.content === name)?.id;
+  const special = tokenizerSpecialIds(tokPath);
   const init = c.init!;
   const model = await Model.create(
     initDir,
     {
       arch: init.arch, vocabSize: vocab, hiddenSize: init.hidden, layers: init.layers, heads: init.heads, kvHeads: init.kvHeads,
       intermediateSize: init.intermediate, maxPositions: init.maxPositions, tieEmbeddings: init.tieEmbeddings,
-      bosTokenId: special('<|bos|>'), eosTokenId: special('<|eos|>'), padTokenId: special('<|pad|>'),
+      bosTokenId: special.bos ?? undefined, eosTokenId: special.eos ?? undefined, padTokenId: special.pad ?? undefined,
     },
     { seed: c.seed, threads, tokenizer: tokPath, dtype: c.dtype, device: c.device },
   );
+  writeJsonAtomic(join(initDir, GENERATION_CONFIG_FILE), makeGenerationConfig(special));
   return { model, baseDir: initDir };
 }
 
@@ -209,7 +208,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
   }
   if (existsSync(configPath)) {
     if (!o.resume) throw new OptionError(`${runDir} already holds a run; continue it with --resume or choose another --out`);
-    const prev = parseRunConfig(JSON.parse(readFileSync(configPath, 'utf8')), configPath);
+    const prev = parseRunConfig(readJsonFile(configPath), configPath);
     if (stableConfig(prev) !== stableConfig(c)) throw new OptionError(`--resume: the configuration differs from the one ${runDir} was started with (${configPath}); only ${RESUME_FREE.join(', ')} may change`);
   }
   mkdirSync(join(runDir, 'state'), { recursive: true });
@@ -331,5 +330,5 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
 /** The summary of a finished run folder, or null when it has not finished training. */
 export function readTrainSummary(runDir: string): TrainRunSummary | null {
   const p = join(runDir, 'train-done.json');
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as TrainRunSummary) : null;
+  return existsSync(p) ? readJsonFile<TrainRunSummary>(p) : null;
 }

@@ -1,4 +1,5 @@
 /**
+ * `eyemulator tokenizer encode …` (./tokenizer/encode.ts): a text's ids as training and generation feed them.
  * `eyemulator tokenizer train --vocab-size N --out tokenizer.json [--min-frequency 2]
  *  [--special <|bos|>,<|eos|>,<|pad|>] [--unit line|file] FILES…`: a byte-level BPE vocabulary
  * (GPT-2 style) written as a Hugging Face tokenizer.json + tokenizer_config.json. The work is in
@@ -6,6 +7,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { OptionError } from '../../util/errors.ts';
+import encodeCmd from './tokenizer/encode.ts';
 import { formatTrainStats, parseSpecials, saveTrainedTokenizer, trainTokenizer } from '../../tokenizer/index.ts';
 
 const trainCmd: CommandModule = {
@@ -41,8 +43,8 @@ const trainCmd: CommandModule = {
 
 const command: CommandModule = {
   command: 'tokenizer <command>',
-  describe: 'train a byte-level BPE tokenizer (HF tokenizer.json)',
-  builder: (y) => y.command(trainCmd).demandCommand(1),
+  describe: 'train a byte-level BPE tokenizer (HF tokenizer.json), or show how a model folder encodes a text',
+  builder: (y) => y.command(trainCmd).command(encodeCmd).demandCommand(1, 'name a tokenizer subcommand: train or encode'),
   handler: () => {},
 };
 export default command;
