@@ -18,6 +18,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { InputError } from '../util/errors.ts';
+import { stripBom } from '../util/json.ts';
 
 export interface ArtifactRecord {
   /** 1-based line number in the file. */
@@ -96,7 +97,7 @@ const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.is
 export function parseArtifactLine(text: string, where: { file: string; line: number }): ArtifactRecord {
   let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    obj = JSON.parse(stripBom(text));
   } catch (err) {
     throw new InputError(`not valid JSON (${(err as Error).message})`, where, { cause: err });
   }

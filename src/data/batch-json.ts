@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../util/errors.ts';
 import type { NativeBatch } from '../native/index.ts';
+import { stripBom } from '../util/json.ts';
 
 function rowsOf(j: Record<string, unknown>, field: string, file: string, B?: number, T?: number): number[][] | undefined {
   const v = j[field];
@@ -25,7 +26,7 @@ function rowsOf(j: Record<string, unknown>, field: string, file: string, B?: num
 export function parseBatchJson(text: string, file: string): NativeBatch {
   let j: Record<string, unknown>;
   try {
-    j = JSON.parse(text);
+    j = JSON.parse(stripBom(text));
   } catch (e) {
     throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
   }

@@ -25,6 +25,7 @@ import { fitExample, newTruncationReport, type TruncationReport } from '../data/
 import { evaluate, type EvalScores } from '../eval/index.ts';
 import { runFromEvaluation, type CurvePoint, type ExampleRef, type RunResult } from '../report/types.ts';
 import { InputError, OptionError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json.ts';
 
 export interface EvalRunOptions {
   threads?: number;
@@ -82,7 +83,7 @@ export function curveFrom(runDir: string, max = 200): CurvePoint[] {
 }
 
 function contextLength(modelDir: string): number {
-  const cfg = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const cfg = readJsonFile<Record<string, unknown>>(join(modelDir, 'config.json'));
   const n = (cfg.max_position_embeddings ?? cfg.n_positions) as number | undefined;
   return Number.isInteger(n) ? (n as number) : 2048;
 }
@@ -107,7 +108,7 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
   const log = o.log ?? (() => {});
   const cfgPath = join(runDir, 'config.json');
   if (!existsSync(cfgPath)) throw new InputError('not a run folder (no config.json)', { file: runDir });
-  const c = parseRunConfig(JSON.parse(readFileSync(cfgPath, 'utf8')), cfgPath);
+  const c = parseRunConfig(readJsonFile(cfgPath), cfgPath);
   const trained = readTrainSummary(runDir);
   if (!trained) throw new InputError('the run has not finished training (no train-done.json): finish it with `eyemulator train --resume`', { file: runDir });
   const t0 = performance.now();

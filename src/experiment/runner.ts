@@ -31,6 +31,7 @@ import { repoRoot } from '../util/paths.ts';
 import { EyemulatorError, InterruptedError, OptionError } from '../util/errors.ts';
 import { formatEta } from '../train/progress.ts';
 import type { TaskName } from '../data/prompt.ts';
+import { readJsonFile } from '../util/json.ts';
 
 export interface ExperimentOptions {
   log?: (line: string) => void;
@@ -127,9 +128,9 @@ async function trivialBaselines(c: ExperimentConfig, cellsDone: Array<{ cell: Ce
     if (task === 'summarization') continue; // copying Java is no English summary
     const any = cellsDone.find((d) => d.cell.task === task);
     if (!any) continue;
-    const rc = parseRunConfig(JSON.parse(readFileSync(join(any.dir, 'config.json'), 'utf8')));
+    const rc = parseRunConfig(readJsonFile(join(any.dir, 'config.json')));
     const examples = await validExamples(rc);
-    const done = JSON.parse(readFileSync(join(any.dir, 'train-done.json'), 'utf8')) as { modelDir: string };
+    const done = readJsonFile<{ modelDir: string }>(join(any.dir, 'train-done.json'));
     const tok = await loadModelTokenizer(done.modelDir, rc.tokenizer && rc.model ? resolve(rc.tokenizer) : undefined);
     const refs = await inputLengths(tok, examples);
     // Scored like the models (CrystalBLEU ignores the same training-target n-grams).
@@ -146,7 +147,7 @@ export async function runExperiment(config: unknown, outDir: string, o: Experime
   mkdirSync(join(out, 'cells'), { recursive: true });
   const expPath = join(out, 'experiment.json');
   if (existsSync(expPath)) {
-    const prev = parseExperiment(JSON.parse(readFileSync(expPath, 'utf8')), expPath);
+    const prev = parseExperiment(readJsonFile(expPath), expPath);
     const strip = (e: ExperimentConfig) => JSON.stringify({ ...e, parallel: 0, threadsPerCell: 0, title: '', report: {} });
     if (strip(prev) !== strip(c)) throw new OptionError(`${out} holds an experiment with a different configuration (${expPath}); use another --out (only parallel, threadsPerCell, title and report may change on a rerun)`);
   }
@@ -195,7 +196,7 @@ export async function runExperiment(config: unknown, outDir: string, o: Experime
 
   const done = cells.map((cell) => ({ cell, dir: join(out, 'cells', cell.name) }));
   const runs: RunResult[] = done.map((d) => readRunResult(d.dir)!);
-  const prov = JSON.parse(readFileSync(join(done[0].dir, 'provenance.json'), 'utf8')) as Record<string, unknown>;
+  const prov = readJsonFile<Record<string, unknown>>(join(done[0].dir, 'provenance.json'));
   const results: ResultsFile = {
     format: RESULTS_FORMAT,
     title: c.title,

@@ -11,6 +11,7 @@ import type { Alignment } from './align.ts';
 import { mapFixations } from './hit-test.ts';
 import { readLines } from './line-reader.ts';
 import type { Aoi, Fixation, ScanPath, ScanPathToken, SessionMode } from './types.ts';
+import { stripBom } from '../util/json.ts';
 
 /** Collapses consecutive repeats: [3,3,5,3,3] → [3,5,3]. */
 export function collapseRepeats(ids: readonly number[]): number[] {
@@ -98,7 +99,7 @@ export async function readScanPaths(file: string): Promise<ScanPath[]> {
     if (line.trim() === '') continue;
     let v: unknown;
     try {
-      v = JSON.parse(line);
+      v = JSON.parse(stripBom(line));
     } catch (err) {
       throw new InputError(`not JSON: ${(err as Error).message}`, { file, line: lineNo });
     }

@@ -25,6 +25,7 @@ import {
   type Priors,
 } from './format.ts';
 import { pruneNgrams, formatPruneReport, type PruneReport } from './prune.ts';
+import { stripBom } from '../util/json.ts';
 
 export const ARTIFACT_FILES = {
   beta: 'beta_distribution.json',
@@ -131,7 +132,7 @@ function readJson(file: string): unknown {
     throw new InputError(`cannot read: ${(err as Error).message}`, { file }, { cause: err });
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(stripBom(text));
   } catch (err) {
     throw new InputError(`not valid JSON: ${(err as Error).message}`, { file }, { cause: err });
   }

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../util/errors.ts';
 import { parsePriors, type Priors } from './format.ts';
+import { stripBom } from '../util/json.ts';
 
 /** Loads and validates a priors file; errors name the file and the field. */
 export function loadPriors(path: string): Priors {
@@ -18,7 +19,7 @@ export function loadPriors(path: string): Priors {
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(stripBom(text));
   } catch (err) {
     throw new InputError(`not valid JSON: ${(err as Error).message}`, { file: path }, { cause: err });
   }

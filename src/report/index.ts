@@ -13,6 +13,7 @@ import { buildReport, type Report, type ReportOptions } from './compute.ts';
 import { renderCharts, type Chart } from './charts.ts';
 import { reportHtml, reportMarkdown } from './format.ts';
 import { resultsSchema, storeSamples, type ExampleRef, type ResultsFile, type TrivialResult } from './types.ts';
+import { stripBom } from '../util/json.ts';
 
 export * from './types.ts';
 export * from './compute.ts';
@@ -27,7 +28,7 @@ export function parseResults(obj: unknown, file = 'results'): ResultsFile {
 export function loadResults(path: string): ResultsFile {
   let obj: unknown;
   try {
-    obj = JSON.parse(readFileSync(path, 'utf8'));
+    obj = JSON.parse(stripBom(readFileSync(path, 'utf8')));
   } catch (err) {
     throw new InputError(`cannot read results JSON (${(err as Error).message})`, { file: path }, { cause: err });
   }

@@ -14,6 +14,7 @@ import type { CommandModule } from 'yargs';
 import { z } from 'zod';
 import { evaluate, headline, TASKS, type EvalExample, type EvalResult, type Task } from '../../eval/index.ts';
 import { InputError } from '../../util/errors.ts';
+import { stripBom } from '../../util/json.ts';
 
 const Line = z.object({
   id: z.union([z.string(), z.number()]).optional(),
@@ -32,7 +33,7 @@ export async function readPredictions(file: string): Promise<EvalExample[]> {
     if (raw.trim() === '') continue;
     let json: unknown;
     try {
-      json = JSON.parse(raw);
+      json = JSON.parse(stripBom(raw));
     } catch (err) {
       throw new InputError(`not valid JSON (${(err as Error).message})`, { file, line: lineNo });
     }
@@ -56,7 +57,7 @@ export function readTrainTargets(file: string): string[] {
     if (l.trim() === '') return;
     let obj: Record<string, unknown>;
     try {
-      obj = JSON.parse(l) as Record<string, unknown>;
+      obj = JSON.parse(stripBom(l)) as Record<string, unknown>;
     } catch (err) {
       throw new InputError(`not valid JSON (${(err as Error).message})`, { file, line: i + 1 });
     }

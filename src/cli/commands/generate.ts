@@ -12,6 +12,7 @@ import { loadModelTokenizer } from '../../model/tokenizer.ts';
 import { generateText } from '../../model/generation.ts';
 import { buildPrompt, type TaskName } from '../../data/prompt.ts';
 import { InputError, OptionError } from '../../util/errors.ts';
+import { stripBom } from '../../util/json.ts';
 
 interface Item { id: string; input: string; reference: string | null }
 
@@ -25,7 +26,7 @@ async function readItems(file: string): Promise<Item[]> {
       if (!text.trim()) continue;
       let j: Record<string, unknown>;
       try {
-        j = JSON.parse(text);
+        j = JSON.parse(stripBom(text));
       } catch (e) {
         throw new InputError(`not valid JSON (${(e as Error).message})`, { file, line });
       }

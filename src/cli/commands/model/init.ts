@@ -1,18 +1,22 @@
-/** `eyemulator model init`: a new HF model folder (config.json + model.safetensors [+ tokenizer]). */
-import { existsSync, readFileSync } from 'node:fs';
+/**
+ * `eyemulator model init`: a new HF model folder (config.json + model.safetensors [+ tokenizer]).
+ * With `--tokenizer`, config.json gets the tokenizer's bos/eos/pad ids (tokenizer_config.json beside
+ * it names them; see tokenizerSpecialIds) and a generation_config.json with the same ids is written,
+ * as transformers' save_pretrained writes one, so generation stops on the EOS training appends.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { Model } from '../../../model/model.ts';
 import type { Arch } from '../../../model/config.ts';
+import { tokenizerSpecialIds } from '../../../model/tokenizer.ts';
+import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../../../model/generation-config.ts';
 import { InputError, OptionError } from '../../../util/errors.ts';
+import { readJsonFile, writeJsonAtomic } from '../../../util/json.ts';
 
 /** Vocabulary size of a tokenizer.json (model.vocab + added tokens), to size the embedding. */
 export function tokenizerVocabSize(path: string): number {
-  let j: any;
-  try {
-    j = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new InputError(`not a readable tokenizer.json (${(e as Error).message})`, { file: path });
-  }
+  const j = readJsonFile<any>(path);
   const vocab = j?.model?.vocab;
   if (!vocab || typeof vocab !== 'object') throw new InputError('no model.vocab object: expected a HF tokenizer.json', { file: path });
   const ids: number[] = Array.isArray(vocab) ? vocab.map((_: unknown, i: number) => i) : Object.values(vocab).map(Number);
@@ -42,6 +46,9 @@ const init: CommandModule = {
     if (a.tokenizer && !existsSync(a.tokenizer as string)) throw new InputError('no such file', { file: a.tokenizer as string });
     const vocab = (a['vocab-size'] as number | undefined) ?? (a.tokenizer ? tokenizerVocabSize(a.tokenizer as string) : undefined);
     if (!vocab) throw new OptionError('give --vocab-size or --tokenizer');
+    const special = a.tokenizer ? tokenizerSpecialIds(a.tokenizer as string) : { bos: null, eos: null, pad: null };
+    for (const [k, id] of Object.entries(special))
+      if (id !== null && id >= vocab) throw new OptionError(`--vocab-size ${vocab} is too small for the tokenizer's ${k} token id ${id}`);
     const m = await Model.create(
       a.out as string,
       {
@@ -54,13 +61,18 @@ const init: CommandModule = {
         intermediateSize: a.intermediate as number | undefined,
         maxPositions: a['max-positions'] as number,
         tieEmbeddings: a['tie-embeddings'] as boolean,
+        bosTokenId: special.bos ?? undefined,
+        eosTokenId: special.eos ?? undefined,
+        padTokenId: special.pad ?? undefined,
       },
       { seed: a.seed as number, tokenizer: a.tokenizer as string | undefined, device: a.device as string },
     );
+    if (a.tokenizer) writeJsonAtomic(join(a.out as string, GENERATION_CONFIG_FILE), makeGenerationConfig(special));
     const i = m.info();
     m.dispose();
     const where = i.device === 'cpu' ? '' : ` (created on ${i.device})`;
     console.log(`wrote ${a.out}: ${i.architecture}, ${i.parameters.toLocaleString('en')} parameters, ${i.tensors.length} tensors${where}`);
+    if (a.tokenizer) console.log(`special token ids: bos ${special.bos}, eos ${special.eos}, pad ${special.pad} (config.json and ${GENERATION_CONFIG_FILE})`);
   },
 };
 export default init;
