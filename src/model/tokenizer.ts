@@ -170,6 +170,11 @@ export interface ModelTokenizer {
   decode(ids: ArrayLike<number>): Promise<string>;
 }
 
+/** A tokenizer.json as the HF binding's Tokenizer (BOM accepted; InputError naming the file otherwise). */
+export function loadTokenizerFile(path: string): Tokenizer {
+  return loadTokenizerJson(path).tokenizer;
+}
+
 function loadTokenizerJson(path: string): { json: Json; tokenizer: Tokenizer } {
   const json = readJsonFile<Json>(path);
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError('expected a JSON object (HF tokenizer.json)', { file: path });

@@ -91,13 +91,8 @@ const command: CommandModule = {
     let offsets: number[][] = [];
     let pieces: string[] = [];
     if (argv.tokenizer) {
-      const { Tokenizer } = await import('tokenizers');
-      let tok;
-      try {
-        tok = Tokenizer.fromFile(String(argv.tokenizer));
-      } catch (err) {
-        throw new InputError(`cannot load tokenizer: ${(err as Error).message}`, { file: String(argv.tokenizer) }, { cause: err });
-      }
+      const { loadTokenizerFile } = await import('../../model/tokenizer.ts');
+      const tok = loadTokenizerFile(String(argv.tokenizer));
       const enc = await tok.encode(code, null, { addSpecialTokens: false });
       offsets = enc.getOffsets();
       const cps = Array.from(code);
