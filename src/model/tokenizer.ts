@@ -126,6 +126,11 @@ export function specialLayout(tokenizerJson: Json, tokenizerConfig: Json | null,
     say('add_eos_token', suffix.length > 0);
   }
   const pp = tokenizerJson.post_processor;
+  // Tokenizers `eyemulator tokenizer train` wrote before the BOS post-processor existed: models
+  // trained with them saw BOS first (an old prepend rule), while HF (and now we) add none.
+  const first = tokenizerJson.added_tokens?.[0];
+  if (pp == null && first?.id === 0 && first?.content === '<|bos|>' && tokenizerConfig?.add_bos_token === false)
+    notes.push(`${files.tokenizer} has no post_processor, so no BOS is added (as in transformers); models trained by eyemulator versions before 2026-12 with this tokenizer saw <|bos|> first: retrain the tokenizer (tokenizer train now writes a BOS post-processor)`);
   const from = pp == null ? 'tokenizer.json post_processor (null: adds nothing)' : `tokenizer.json post_processor (${pp.type})`;
   return { prefix, suffix, from, notes };
 }

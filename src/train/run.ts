@@ -219,6 +219,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
   let trainer: Trainer | undefined;
   try {
     const tok = await loadModelTokenizer(baseDir, c.tokenizer && c.model ? resolve(c.tokenizer) : undefined);
+    for (const n of tok.notes) log(`tokenizer: ${n}`);
     const priorsPath = c.variant === 'baseline' ? null : resolve(c.priors ?? defaultPriorsPath());
     const weightModel = priorsPath ? buildWeightModel(loadPriors(priorsPath), c.variant, { wBase: c.wBase, priorsFile: priorsPath, shuffleSeed: c.seed }) : null;
     const data = await loadRunData(c, tok, weightModel, log);

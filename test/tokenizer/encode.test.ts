@@ -84,3 +84,15 @@ test('tokenizerSpecialIds: from tokenizer_config.json (qwen2: bos null), else ou
   writeFileSync(join(dir, 'tokenizer.json'), readFileSync(join(ROOT, 'bom', 'tokenizer.json')));
   t.deepEqual(tokenizerSpecialIds(join(dir, 'tokenizer.json')), { bos: 0, eos: 1, pad: 2 });
 });
+
+test('a tokenizer trained by an older eyemulator (no post-processor, <|bos|> at 0) adds no BOS, and a note says so', async (t) => {
+  const dir = tempDir();
+  const j = JSON.parse(readFileSync(join(ROOT, 'bom', 'tokenizer.json'), 'utf8'));
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({ ...j, post_processor: null }));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<|bos|>', eos_token: '<|eos|>', pad_token: '<|pad|>', add_bos_token: false, add_eos_token: false }));
+  const tok = await loadModelTokenizer(dir);
+  t.is(tok.bosId, null);
+  t.deepEqual(await tok.encode('x'), (await tok.encodeText('x', { addSpecialTokens: false })).ids);
+  t.true(tok.notes.some((n) => /retrain the tokenizer/.test(n)));
+  t.deepEqual(tok.eosIds, [1], 'no config.json: the tokenizer EOS, which training appends');
+});

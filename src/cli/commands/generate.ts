@@ -63,6 +63,7 @@ const generate: CommandModule = {
     const items: Item[] = a.data ? await readItems(a.data as string) : [{ id: '0', input: a.prompt as string, reference: null }];
     const task = a.task as TaskName | undefined;
     const tok = await loadModelTokenizer(a.model as string);
+    for (const n of tok.notes) process.stderr.write(`note: ${n}\n`);
     const model = await Model.load(a.model as string, {
       dtype: a.dtype as 'float32', threads: a.threads as number | undefined, device: a.device as string,
     });
