@@ -96,3 +96,29 @@ test('a tokenizer trained by an older eyemulator (no post-processor, <|bos|> at 
   t.true(tok.notes.some((n) => /retrain the tokenizer/.test(n)));
   t.deepEqual(tok.eosIds, [1], 'no config.json: the tokenizer EOS, which training appends');
 });
+
+test('a post-processor that appends EOS ("<s> $A </s>"): training ends with that one EOS, generation prompts leave it out', async (t) => {
+  const dir = tempDir();
+  for (const f of ['config.json', 'tokenizer_config.json']) writeFileSync(join(dir, f), readFileSync(join(ROOT, 'llama2', f)));
+  const j = JSON.parse(readFileSync(join(ROOT, 'llama2', 'tokenizer.json'), 'utf8'));
+  j.post_processor = {
+    type: 'TemplateProcessing',
+    single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+    pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+    special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] }, '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } },
+  };
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(j));
+  const tok = await loadModelTokenizer(dir);
+  const plain = (await tok.encodeText('int a', { addSpecialTokens: false })).ids;
+  t.deepEqual((await tok.encodeText('int a')).ids, [1, ...plain, 2]);
+  t.deepEqual(tok.layout.suffix, [2]);
+  t.is(tok.eosId, 2);
+  t.deepEqual(await tok.encode('int a'), [1, ...plain]);
+  t.deepEqual(tok.notes, [], 'tokenizer_config.json add_bos/add_eos true agree with this post-processor');
+  const { examples } = await prepareTrainExamples(tok.tokenizer as never, [{ id: 'a', input: 'x', target: 'y' } as never], {
+    task: 'translation', maxLength: 512, lossOn: 'output', special: { bos: tok.bosId, eos: tok.eosId! }, label: false,
+  });
+  const ids = [...examples[0].ids];
+  t.is(ids.filter((x) => x === 2).length, 1);
+  t.is(ids[ids.length - 1], 2);
+});
