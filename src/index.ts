@@ -22,4 +22,6 @@ export * as evaluation from './eval/index.ts';
 export { buildPrompt, type TaskName } from './data/prompt.ts';
 export { collate, makeCausalExample, type CausalExample } from './data/causal-example.ts';
 export { byteTokenizerJson, BYTE_VOCAB_SIZE } from './data/byte-tokenizer.ts';
+export { loadModelTokenizer, specialLayout, type ModelTokenizer, type SpecialLayout } from './model/tokenizer.ts';
+export { generationIds, readGenerationConfig, type GenerationIds } from './model/generation-config.ts';
 export { readCodexglueSplit, type CodePair } from './data/codexglue.ts';
