@@ -251,6 +251,9 @@ export async function loadModelTokenizer(dir: string, tokenizerPath?: string): P
   const stopFromFiles = [...(generationConfig?.eos ?? []), ...(config?.eos ?? [])];
   const trainingEos = layout.suffix[0] ?? tokenizerEos ?? stopFromFiles[0] ?? null;
   const vocabSize = Number.isInteger(cfgJson?.vocab_size) ? (cfgJson!.vocab_size as number) : null;
+  for (const [what, id] of [['eos_token', tokenizerEos], ['pad_token', tokenizerPad]] as const)
+    if (id !== null && vocabSize !== null && id >= vocabSize)
+      throw new InputError(`field "${what}" names token id ${id}, not below config.json vocab_size ${vocabSize} (a token missing from tokenizer.json?)`, { file: tcfgPath ?? path });
   const generation = generationIds({ generationConfig, config, vocabSize, trainingEos, tokenizerPad });
   const bosId = layout.prefix[0] ?? null;
   const notes = [...layout.notes, ...generation.notes];
