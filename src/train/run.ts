@@ -94,7 +94,6 @@ function stableConfig(c: RunConfig): string {
   return JSON.stringify(o, Object.keys(o).sort());
 }
 
-
 export function readStepRecords(runDir: string): StepRecord[] {
   const p = join(runDir, 'metrics.jsonl');
   if (!existsSync(p)) return [];
