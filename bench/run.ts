@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks as child processes, writes bench/results/<ISO date>.json and
  * bench/results/latest.json, and prints one table per benchmark with its targets (PASS / MISS).
  *
- *   node --import tsx bench/run.ts [--quick] [--only engine|hf-peer|method|weights] [--threads T] [--rounds R] [--no-bf16]
+ *   node --import tsx bench/run.ts [--quick] [--only engine|hf-peer|method|weights|memory] [--threads T] [--rounds R] [--no-bf16]
  *
  * Also rewrites BENCHMARKS.md at the repository root (machine, date, libtorch, command, every table)
  * unless --no-markdown is given.
@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { progress } from './lib/common.ts';
 import { engineTable, hfPeerTable, methodTable, weightsTable, type Row } from './lib/tables.ts';
+import { memoryTable } from './lib/memory-table.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -28,7 +29,7 @@ const opt = (n: string): string | undefined => {
 };
 const quick = args.includes('--quick');
 const only = opt('only');
-const BENCHES = ['engine', 'hf-peer', 'method', 'weights'];
+const BENCHES = ['engine', 'hf-peer', 'method', 'weights', 'memory'];
 if (only && !BENCHES.includes(only)) {
   console.error(`bench: --only must be one of ${BENCHES.join(', ')}, got ${only}`);
   process.exit(2);
@@ -133,6 +134,9 @@ if (!only || only === 'method') {
 }
 if (!only || only === 'weights') {
   await bench('weights', 'weights.bench.ts', quick ? ['--limit', '2000', '--epochs', '2'] : [], weightsTable);
+}
+if (!only || only === 'memory') {
+  await bench('memory', 'memory.bench.ts', threads ? ['--threads', threads] : [], memoryTable);
 }
 rmSync(tmp, { recursive: true, force: true });
 

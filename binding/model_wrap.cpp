@@ -4,6 +4,9 @@
 #include "convert.h"
 #include "inspect.h"
 
+#include <cmath>
+#include <optional>
+
 namespace eyebind {
 
 namespace {
@@ -70,7 +73,7 @@ Napi::Object model_info(Napi::Env env, eye::ModelHandle& h) {
 
 class LoadWorker : public PromiseWorker {
  public:
-  LoadWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, torch::ScalarType dtype, int threads,
+  LoadWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, std::optional<torch::ScalarType> dtype, int threads,
              bool init, uint64_t seed, torch::Device device, std::string device_name)
       : PromiseWorker(env),
         h_(std::move(h)),
@@ -86,11 +89,13 @@ class LoadWorker : public PromiseWorker {
     // CUDA availability is checked here, off the JS thread (the first CUDA query starts the driver).
     eye::check_device(device_, device_name_);
     torch::NoGradGuard ng;
-    eye::CausalLM m = init_ ? eye::init_model(dir_, dtype_, seed_, device_) : eye::load_model(dir_, dtype_, &report_, device_);
+    // Loading defaults to the checkpoint's dtype (report_.dtype); init defaults to float32.
+    eye::CausalLM m = init_ ? eye::init_model(dir_, dtype_.value_or(torch::kFloat32), seed_, device_)
+                            : eye::load_model(dir_, dtype_, &report_, device_);
     std::lock_guard<std::mutex> lk(h_->mu);
     if (h_->disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
     h_->model = m;
-    h_->dtype = dtype_;
+    h_->dtype = init_ ? dtype_.value_or(torch::kFloat32) : report_.dtype;
     h_->device = device_;
   }
   Napi::Value Result(Napi::Env env) override {
@@ -109,7 +114,7 @@ class LoadWorker : public PromiseWorker {
  private:
   std::shared_ptr<eye::ModelHandle> h_;
   std::string dir_;
-  torch::ScalarType dtype_;
+  std::optional<torch::ScalarType> dtype_;
   int threads_;
   bool init_;
   uint64_t seed_;
@@ -120,17 +125,18 @@ class LoadWorker : public PromiseWorker {
 
 class SaveWorker : public PromiseWorker {
  public:
-  SaveWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, std::string dtype)
-      : PromiseWorker(env), h_(std::move(h)), dir_(std::move(dir)), dtype_(std::move(dtype)) {}
+  SaveWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, std::string dtype, uint64_t max_shard)
+      : PromiseWorker(env), h_(std::move(h)), dir_(std::move(dir)), dtype_(std::move(dtype)), max_shard_(max_shard) {}
   void Run() override {
     auto lk = lock_live(*h_);
-    eye::save_model(h_->model, dir_, dtype_.empty() ? h_->dtype : eye::parse_dtype(dtype_));
+    eye::save_model(h_->model, dir_, dtype_.empty() ? h_->dtype : eye::parse_dtype(dtype_), max_shard_);
   }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
 
  private:
   std::shared_ptr<eye::ModelHandle> h_;
   std::string dir_, dtype_;
+  uint64_t max_shard_;
 };
 
 class ForwardWorker : public PromiseWorker {
@@ -226,7 +232,10 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
     std::string dir = str_arg(info, 0, "load(dir)");
     Napi::Object o = opts_of(info, 1);
     const std::string dev = str_opt(o, "device", "cpu");
-    auto* w = new LoadWorker(info.Env(), h_, dir, eye::parse_dtype(str_opt(o, "dtype", "float32")), threads_option(o), false, 0,
+    const std::string dt = str_opt(o, "dtype", "auto");  // "auto" = the checkpoint's dtype
+    std::optional<torch::ScalarType> dtype;
+    if (dt != "auto") dtype = eye::parse_dtype(dt);
+    auto* w = new LoadWorker(info.Env(), h_, dir, dtype, threads_option(o), false, 0,
                              eye::parse_device(dev), dev);
     w->keep(info.This());
     w->Queue();
@@ -244,7 +253,9 @@ Napi::Value ModelWrap::InitWeights(const Napi::CallbackInfo& info) {
     if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed)))
       eye::fail(eye::ErrorCode::Argument, "option seed must be a non-negative integer");
     const std::string dev = str_opt(o, "device", "cpu");
-    auto* w = new LoadWorker(info.Env(), h_, cfg, eye::parse_dtype(str_opt(o, "dtype", "float32")), threads_option(o), true,
+    std::string idt = str_opt(o, "dtype", "float32");
+    if (idt == "auto") idt = "float32";  // a config has no weights to take a dtype from
+    auto* w = new LoadWorker(info.Env(), h_, cfg, eye::parse_dtype(idt), threads_option(o), true,
                              static_cast<uint64_t>(seed), eye::parse_device(dev), dev);
     w->keep(info.This());
     w->Queue();
@@ -258,7 +269,19 @@ Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
     Napi::Object o = opts_of(info, 1);
     std::string dt = str_opt(o, "dtype", "");
     if (!dt.empty()) eye::parse_dtype(dt);  // validate now, on the JS thread
-    auto* w = new SaveWorker(info.Env(), h_, dir, dt);
+    // maxShardSize: bytes or "5GB"-style (HF's max_shard_size); default transformers v5's 50GB.
+    uint64_t max_shard = eye::kDefaultMaxShardSize;
+    Napi::Value ms = o.Get("maxShardSize");
+    if (ms.IsNumber()) {
+      const double b = ms.As<Napi::Number>().DoubleValue();
+      if (!(b >= 1) || b != std::floor(b) || b > 9e15) eye::fail(eye::ErrorCode::Argument, "option maxShardSize must be a positive integer number of bytes or a size like \"5GB\"");
+      max_shard = static_cast<uint64_t>(b);
+    } else if (ms.IsString()) {
+      max_shard = eye::parse_shard_size(ms.As<Napi::String>().Utf8Value());
+    } else if (!ms.IsUndefined() && !ms.IsNull()) {
+      eye::fail(eye::ErrorCode::Argument, "option maxShardSize must be a number of bytes or a size like \"5GB\"");
+    }
+    auto* w = new SaveWorker(info.Env(), h_, dir, dt, max_shard);
     w->keep(info.This());
     w->Queue();
     return w->promise();

@@ -141,6 +141,7 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     t.max_grad_norm = num_opt(o, "maxGradNorm", 1.0);
     t.normalize_by_weights = o.Get("normalizeByWeights").ToBoolean().Value();
     t.bf16_autocast = o.Get("bf16Autocast").ToBoolean().Value();
+    t.gradient_checkpointing = o.Get("gradientCheckpointing").ToBoolean().Value();
     t.gamma = num_opt(o, "gamma", 0.0);
     t.beta = num_opt(o, "beta", 0.1);
     if (t.gamma < 0) eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be non-negative");

@@ -2,7 +2,13 @@
 
 #include <sys/stat.h>
 #include <torch/version.h>
+#include <unistd.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -112,81 +118,246 @@ std::map<std::string, std::string> weight_map(const std::string& dir) {
 CausalLM init_model(const std::string& config_path, torch::ScalarType dtype, uint64_t seed, torch::Device device) {
   check_device(device);
   ModelConfig c = load_config(config_path);
+  c.param_dtype = dtype;  // modules create their parameters in `dtype` (no float32 staging copy)
   CausalLM m(c);
-  m->to(dtype);
+  m->to(dtype);  // a no-op when they already are
   m->init_weights(seed);
   m->move_to(device);
   return m;
 }
 
-CausalLM load_model(const std::string& dir, torch::ScalarType dtype, LoadReport* report, torch::Device device) {
+namespace {
+
+bool float_dtype(const std::string& d) { return d == "F32" || d == "F16" || d == "BF16" || d == "F64"; }
+
+// config.json "dtype" (v5) or "torch_dtype" (v4) when it names a float dtype the engine computes in.
+std::optional<torch::ScalarType> config_dtype(const std::string& raw) {
+  json j = json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return std::nullopt;
+  for (const char* key : {"dtype", "torch_dtype"}) {
+    if (!j.contains(key) || !j[key].is_string()) continue;
+    const std::string v = j[key].get<std::string>();
+    if (v == "float32" || v == "bfloat16" || v == "float16" || v == "float64") return parse_dtype(v);
+  }
+  return std::nullopt;
+}
+
+// Files of a checkpoint folder in a fixed order (the single file, or the index's shards sorted).
+std::vector<std::string> checkpoint_files(const std::map<std::string, std::string>& wm) {
+  if (wm.empty()) return {"model.safetensors"};
+  std::set<std::string> fs_;
+  for (auto& kv : wm) fs_.insert(kv.second);
+  return {fs_.begin(), fs_.end()};
+}
+
+torch::ScalarType safetensors_float_dtype(const std::string& d) {
+  return d == "BF16" ? torch::kBFloat16 : d == "F16" ? torch::kFloat16 : d == "F64" ? torch::kFloat64 : torch::kFloat32;
+}
+
+}  // namespace
+
+torch::ScalarType checkpoint_dtype(const std::string& dir) {
+  const std::string cfg_path = (fs::path(dir) / "config.json").string();
+  ModelConfig c = load_config(cfg_path);
+  if (auto d = config_dtype(c.raw)) return *d;
+  // No dtype in config.json: the first float weight's (HF: the first floating-point tensor).
+  auto wm = weight_map(dir);
+  for (const std::string& f : checkpoint_files(wm)) {
+    SafetensorsFile sf((fs::path(dir) / f).string());  // header only: no data page is touched
+    for (auto& e : sf.entries())
+      if (float_dtype(e.second.dtype)) return safetensors_float_dtype(e.second.dtype);
+  }
+  return torch::kFloat32;
+}
+
+CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dtype, LoadReport* report, torch::Device device) {
   check_device(device);
   ModelConfig c = load_config((fs::path(dir) / "config.json").string());
+  const torch::ScalarType dt = dtype ? *dtype : checkpoint_dtype(dir);
+  c.param_dtype = dt;  // parameters are created in `dt` directly: the load never holds two copies
   CausalLM m(c);
-  m->to(dtype);
+  m->to(dt);  // a no-op when the modules already created them in `dt`
   auto wm = weight_map(dir);
-  std::map<std::string, std::unique_ptr<SafetensorsFile>> files;
-  auto file_for = [&](const std::string& name) -> SafetensorsFile& {
+  // Parameters grouped by the file that holds them, so each file is mapped, consumed and unmapped once.
+  std::map<std::string, std::vector<std::pair<std::string, torch::Tensor>>> by_file;
+  for (auto& kv : m->named_parameters(true)) {
     std::string f = "model.safetensors";
     if (!wm.empty()) {
-      auto it = wm.find(name);
+      auto it = wm.find(kv.key());
       if (it == wm.end())
-        fail(ErrorCode::Checkpoint, dir + ": missing tensor \"" + name + "\" (not in model.safetensors.index.json)");
+        fail(ErrorCode::Checkpoint, dir + ": missing tensor \"" + kv.key() + "\" (not in model.safetensors.index.json)");
       f = it->second;
     }
-    auto& slot = files[f];
-    if (!slot) slot = std::make_unique<SafetensorsFile>((fs::path(dir) / f).string());
-    return *slot;
-  };
-  std::set<std::string> used;
-  torch::NoGradGuard ng;
-  for (auto& kv : m->named_parameters(true)) {
-    const std::string& name = kv.key();
-    SafetensorsFile& f = file_for(name);
-    if (!f.has(name))
-      fail(ErrorCode::Checkpoint, f.path() + ": missing tensor \"" + name + "\" that config.json implies (" +
-                                      c.architecture + ", shape " + shape_str(kv.value().sizes()) + ")");
-    const TensorEntry& e = f.entry(name);
-    if (c10::IntArrayRef(e.shape) != kv.value().sizes())
-      fail(ErrorCode::Checkpoint, f.path() + ": tensor \"" + name + "\" has shape " + shape_str(e.shape) +
-                                      " but config.json implies " + shape_str(kv.value().sizes()));
-    torch::Tensor src = f.view(name);
-    if (!src.is_floating_point())
-      fail(ErrorCode::Checkpoint, f.path() + ": tensor \"" + name + "\" has non-float dtype " + e.dtype);
-    if (report && report->source_dtype.empty()) report->source_dtype = e.dtype;
-    kv.value().copy_(src);
-    used.insert(name);
+    by_file[f].emplace_back(kv.key(), kv.value());
   }
-  if (report) {
-    for (auto& f : files) {
-      report->files.push_back(f.second->path());
-      for (auto& e : f.second->entries())
+  if (report) report->dtype = dt;
+  torch::NoGradGuard ng;
+  for (const std::string& fname : checkpoint_files(wm)) {
+    SafetensorsFile f((fs::path(dir) / fname).string());
+    std::set<std::string> used;
+    for (auto& [name, param] : by_file[fname]) {
+      if (!f.has(name))
+        fail(ErrorCode::Checkpoint, f.path() + ": missing tensor \"" + name + "\" that config.json implies (" +
+                                        c.architecture + ", shape " + shape_str(param.sizes()) + ")");
+      const TensorEntry& e = f.entry(name);
+      if (c10::IntArrayRef(e.shape) != param.sizes())
+        fail(ErrorCode::Checkpoint, f.path() + ": tensor \"" + name + "\" has shape " + shape_str(e.shape) +
+                                        " but config.json implies " + shape_str(param.sizes()));
+      if (!float_dtype(e.dtype))
+        fail(ErrorCode::Checkpoint, f.path() + ": tensor \"" + name + "\" has dtype " + e.dtype +
+                                        ", but a parameter needs F32, F16, BF16 or F64 (quantized checkpoints are not "
+                                        "supported: dequantize it first, e.g. with transformers)");
+      if (report && report->source_dtype.empty()) report->source_dtype = e.dtype;
+      param.copy_(f.view(name));  // mapped file → parameter, converting only if the dtypes differ
+      f.release(name);            // drop this tensor's mapped pages from the resident set now
+      used.insert(name);
+    }
+    if (report) {
+      report->files.push_back(f.path());
+      for (auto& e : f.entries())
         if (!used.count(e.first) && !(c.tie_word_embeddings && e.first == "lm_head.weight") &&
             e.first.find("rotary_emb.inv_freq") == std::string::npos)
           report->unused.push_back(e.first);
     }
-  }
+  }  // each file is unmapped as its SafetensorsFile goes out of scope
   m->move_to(device);  // read on the CPU (from the mapping), then moved once
   return m;
 }
 
-void save_model(CausalLM& m, const std::string& dir, torch::ScalarType dtype) {
+uint64_t parse_shard_size(const std::string& text) {
+  auto bad = [&]() -> uint64_t {
+    fail(ErrorCode::Argument, "max shard size \"" + text + "\" is not a size (use bytes or e.g. \"5GB\", \"500MB\", \"10KB\")");
+  };
+  std::string s = text;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.erase(s.begin());
+  double mult = 1;
+  if (s.size() > 2) {
+    std::string unit = s.substr(s.size() - 2);
+    for (auto& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const double u = unit == "TB" ? 1e12 : unit == "GB" ? 1e9 : unit == "MB" ? 1e6 : unit == "KB" ? 1e3 : 0;
+    if (u > 0) {
+      mult = u;
+      s = s.substr(0, s.size() - 2);
+      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    }
+  }
+  if (s.empty() || s.find_first_not_of("0123456789.") != std::string::npos) return bad();
+  double v = 0;
+  try {
+    size_t used = 0;
+    v = std::stod(s, &used);
+    if (used != s.size()) return bad();
+  } catch (const std::exception&) {
+    return bad();
+  }
+  const double bytes = std::floor(v * mult);
+  if (!(bytes >= 1) || bytes > 1.8e19) return bad();
+  return static_cast<uint64_t>(bytes);
+}
+
+namespace {
+
+// Text file written atomically: temp file, fsync, rename.
+void write_text_atomic(const fs::path& path, const std::string& text) {
+  const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  const int e = errno;
+  std::fclose(f);
+  if (!ok) {
+    std::remove(tmp.c_str());
+    fail(ErrorCode::Checkpoint, tmp + ": write failed: " + std::strerror(e));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e2 = errno;
+    std::remove(tmp.c_str());
+    fail(ErrorCode::Checkpoint, path.string() + ": rename failed: " + std::strerror(e2));
+  }
+}
+
+std::string shard_name(size_t i, size_t n) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "model-%05zu-of-%05zu.safetensors", i + 1, n);
+  return buf;
+}
+
+bool is_shard_name(const std::string& f) {
+  // model-NNNNN-of-NNNNN.safetensors (HF's pattern)
+  if (f.size() != 32 || f.rfind("model-", 0) != 0 || f.compare(11, 4, "-of-") != 0 || f.compare(20, 12, ".safetensors") != 0)
+    return false;
+  for (size_t i : {6, 7, 8, 9, 10, 15, 16, 17, 18, 19})
+    if (!std::isdigit(static_cast<unsigned char>(f[i]))) return false;
+  return true;
+}
+
+}  // namespace
+
+void save_model(CausalLM& m, const std::string& dir, torch::ScalarType dtype, uint64_t max_shard_size) {
+  if (max_shard_size == 0) fail(ErrorCode::Argument, "max shard size must be at least 1 byte");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) fail(ErrorCode::Checkpoint, dir + ": cannot create folder: " + ec.message());
-  std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (auto& kv : m->named_parameters(true)) tensors.emplace_back(kv.key(), kv.value().detach().to(torch::kCPU, dtype));
-  write_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
+  // Shards as huggingface_hub's split_state_dict_into_shards_factory: tensors in order, a new
+  // shard when the next one would pass the limit, an oversized tensor alone in its own shard.
+  std::vector<std::vector<std::pair<std::string, torch::Tensor>>> shards;
+  std::vector<std::pair<std::string, torch::Tensor>> current;
+  uint64_t current_size = 0, total_size = 0, total_params = 0;
+  const uint64_t elem = c10::elementSize(dtype);
+  for (auto& kv : m->named_parameters(true)) {
+    const uint64_t bytes = static_cast<uint64_t>(kv.value().numel()) * elem;
+    total_size += bytes;
+    total_params += static_cast<uint64_t>(kv.value().numel());
+    if (bytes > max_shard_size) {
+      shards.push_back({{kv.key(), kv.value()}});
+      continue;
+    }
+    if (current_size + bytes > max_shard_size && !current.empty()) {
+      shards.push_back(std::move(current));
+      current.clear();
+      current_size = 0;
+    }
+    current.emplace_back(kv.key(), kv.value());
+    current_size += bytes;
+  }
+  if (!current.empty() || shards.empty()) shards.push_back(std::move(current));
+  const fs::path root(dir);
+  // Cast/copy to the CPU one shard at a time (a no-op for CPU tensors already in `dtype`).
+  auto cpu_copies = [&](const std::vector<std::pair<std::string, torch::Tensor>>& part) {
+    std::vector<std::pair<std::string, torch::Tensor>> out;
+    for (auto& kv : part) out.emplace_back(kv.first, kv.second.detach().to(torch::kCPU, dtype));
+    return out;
+  };
+  std::set<std::string> written;
+  if (shards.size() == 1) {
+    write_safetensors((root / "model.safetensors").string(), cpu_copies(shards[0]), {{"format", "pt"}});
+    written.insert("model.safetensors");
+  } else {
+    json weight_map = json::object();
+    for (size_t i = 0; i < shards.size(); ++i) {
+      const std::string name = shard_name(i, shards.size());
+      write_safetensors((root / name).string(), cpu_copies(shards[i]), {{"format", "pt"}});
+      for (auto& kv : shards[i]) weight_map[kv.first] = name;
+      written.insert(name);
+    }
+    json index = {{"metadata", {{"total_parameters", total_params}, {"total_size", total_size}}}, {"weight_map", weight_map}};
+    write_text_atomic(root / "model.safetensors.index.json", index.dump(2) + "\n");
+    written.insert("model.safetensors.index.json");
+  }
+  // The new checkpoint is complete: remove what an earlier save in the other layout left (the
+  // loader prefers model.safetensors over an index, so a stale one would shadow new shards).
+  std::vector<fs::path> stale;
+  for (const auto& de : fs::directory_iterator(root, ec)) {
+    const std::string f = de.path().filename().string();
+    if (!written.count(f) && (f == "model.safetensors" || f == "model.safetensors.index.json" || is_shard_name(f)))
+      stale.push_back(de.path());
+  }
+  for (const auto& p : stale) fs::remove(p, ec);
   json cfg = json::parse(m->config.raw);
   cfg["torch_dtype"] = dtype_name(dtype);
-  const std::string tmp = (fs::path(dir) / "config.json.tmp").string();
-  {
-    std::ofstream out(tmp);
-    out << cfg.dump(2) << "\n";
-    if (!out) fail(ErrorCode::Checkpoint, tmp + ": write failed");
-  }
-  fs::rename(tmp, fs::path(dir) / "config.json", ec);
-  if (ec) fail(ErrorCode::Checkpoint, dir + "/config.json: rename failed: " + ec.message());
+  if (cfg.contains("dtype")) cfg["dtype"] = dtype_name(dtype);
+  write_text_atomic(root / "config.json", cfg.dump(2) + "\n");
 }
 
 }  // namespace eye

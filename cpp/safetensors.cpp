@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "errors.h"
@@ -33,12 +35,24 @@ std::string shape_str(const std::vector<int64_t>& s) {
 
 }  // namespace
 
-size_t dtype_size(const std::string& d) {
-  if (d == "F64" || d == "I64" || d == "U64") return 8;
-  if (d == "F32" || d == "I32" || d == "U32") return 4;
-  if (d == "F16" || d == "BF16" || d == "I16" || d == "U16") return 2;
-  if (d == "I8" || d == "U8" || d == "BOOL") return 1;
+size_t dtype_bits(const std::string& d) {
+  if (d == "F64" || d == "I64" || d == "U64" || d == "C64") return 64;
+  if (d == "F32" || d == "I32" || d == "U32") return 32;
+  if (d == "F16" || d == "BF16" || d == "I16" || d == "U16") return 16;
+  if (d == "I8" || d == "U8" || d == "BOOL" || d == "F8_E4M3" || d == "F8_E5M2" || d == "F8_E8M0") return 8;
+  if (d == "F6_E2M3" || d == "F6_E3M2") return 6;
+  if (d == "F4") return 4;
   return 0;
+}
+
+size_t dtype_size(const std::string& d) {
+  const size_t b = dtype_bits(d);
+  return b % 8 == 0 ? b / 8 : 0;
+}
+
+bool SafetensorsFile::readable_dtype(const std::string& d) {
+  return d == "F32" || d == "F16" || d == "BF16" || d == "F64" || d == "I64" || d == "I32" || d == "I16" || d == "I8" ||
+         d == "U8" || d == "BOOL";
 }
 
 torch::ScalarType dtype_from_safetensors(const std::string& d, const std::string& context) {
@@ -99,11 +113,23 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     bad(path, "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size_) +
                   " bytes): the file is truncated or not safetensors");
   json header;
+  // JSON allows a repeated key (the last one wins): in a header that would hide a tensor entry,
+  // so a repeated tensor name is refused while parsing.
+  std::set<std::string> seen;
+  std::string duplicate;
+  auto no_duplicates = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth == 1 && event == json::parse_event_t::key) {
+      const std::string k = parsed.get<std::string>();
+      if (!seen.insert(k).second && duplicate.empty()) duplicate = k;
+    }
+    return true;
+  };
   try {
-    header = json::parse(bytes + 8, bytes + 8 + n);
+    header = json::parse(bytes + 8, bytes + 8 + n, no_duplicates);
   } catch (const std::exception& e) {
     bad(path, std::string("header is not valid JSON: ") + e.what());
   }
+  if (!duplicate.empty()) bad(path, "tensor \"" + duplicate + "\" appears twice in the header");
   if (!header.is_object()) bad(path, "header is not a JSON object");
   data_ = bytes + 8 + n;
   data_size_ = size_ - 8 - n;
@@ -124,7 +150,13 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     t.name = name;
     if (!e["dtype"].is_string()) fail(ErrorCode::Safetensors, ctx + ": dtype is not a string");
     t.dtype = e["dtype"].get<std::string>();
-    dtype_from_safetensors(t.dtype, ctx);  // throws on an unknown dtype
+    // Every dtype of the format is parsed (its byte length checked), whether or not libtorch can
+    // compute with it: an unused F8_E4M3 or U32 tensor must not refuse the whole file.
+    const size_t bits = dtype_bits(t.dtype);
+    if (bits == 0)
+      fail(ErrorCode::Safetensors, ctx + ": unknown dtype \"" + t.dtype +
+                                       "\" (not a safetensors dtype: BOOL, U8, I8, F8_E5M2, F8_E4M3, F8_E8M0, I16, U16, "
+                                       "F16, BF16, I32, U32, F32, C64, F64, I64, U64, F4, F6_E2M3, F6_E3M2)");
     if (!e["shape"].is_array()) fail(ErrorCode::Safetensors, ctx + ": shape is not an array");
     uint64_t numel = 1;
     for (const auto& d : e["shape"]) {
@@ -146,12 +178,30 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       fail(ErrorCode::Safetensors, ctx + ": data range [" + std::to_string(t.begin) + ", " + std::to_string(t.end) +
                                        ") lies past the end of the data section (" + std::to_string(data_size_) +
                                        " bytes): the file is truncated");
-    const uint64_t need = numel * dtype_size(t.dtype);
+    if (numel > UINT64_MAX / bits) fail(ErrorCode::Safetensors, ctx + ": shape overflows");
+    if ((numel * bits) % 8 != 0)
+      fail(ErrorCode::Safetensors, ctx + ": shape " + shape_str(t.shape) + " of " + t.dtype + " is not a whole number of bytes");
+    const uint64_t need = numel * bits / 8;
     if (t.end - t.begin != need)
       fail(ErrorCode::Safetensors, ctx + ": shape " + shape_str(t.shape) + " of " + t.dtype + " needs " +
                                        std::to_string(need) + " bytes but data_offsets span " +
                                        std::to_string(t.end - t.begin));
     entries_.emplace(name, std::move(t));
+  }
+  // No two tensors may share bytes (a writer bug or a crafted file would alias weights).
+  std::vector<const TensorEntry*> by_offset;
+  for (const auto& kv : entries_) by_offset.push_back(&kv.second);
+  std::sort(by_offset.begin(), by_offset.end(), [](const TensorEntry* a, const TensorEntry* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
+  const TensorEntry* prev = nullptr;
+  for (const TensorEntry* t : by_offset) {
+    if (t->begin == t->end) continue;  // empty tensors own no bytes
+    if (prev && t->begin < prev->end)
+      fail(ErrorCode::Safetensors, path + ": tensors \"" + prev->name + "\" [" + std::to_string(prev->begin) + ", " +
+                                       std::to_string(prev->end) + ") and \"" + t->name + "\" [" + std::to_string(t->begin) +
+                                       ", " + std::to_string(t->end) + ") overlap in the data section");
+    prev = t;
   }
 }
 
@@ -165,10 +215,27 @@ const TensorEntry& SafetensorsFile::entry(const std::string& name) const {
 
 torch::Tensor SafetensorsFile::view(const std::string& name) const {
   const TensorEntry& e = entry(name);
+  if (!readable_dtype(e.dtype))
+    fail(ErrorCode::Checkpoint, path_ + ": tensor \"" + name + "\" has dtype " + e.dtype +
+                                    ", which this engine cannot read (supported: F32, F16, BF16, F64, I64, I32, I16, I8, "
+                                    "U8, BOOL); dequantize or convert the checkpoint first (e.g. with transformers)");
   auto keep = mapping_;
   void* ptr = const_cast<uint8_t*>(data_ + e.begin);
   auto opts = torch::TensorOptions().dtype(dtype_from_safetensors(e.dtype, path_));
   return torch::from_blob(ptr, e.shape, [keep](void*) mutable { keep.reset(); }, opts);
+}
+
+void SafetensorsFile::release(const std::string& name) const {
+  const TensorEntry& e = entry(name);
+  if (e.begin == e.end) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t base = reinterpret_cast<uintptr_t>(mapping_.get());
+  uintptr_t lo = reinterpret_cast<uintptr_t>(data_ + e.begin) / page * page;
+  uintptr_t hi = (reinterpret_cast<uintptr_t>(data_ + e.end) + page - 1) / page * page;
+  lo = std::max(lo, base);
+  hi = std::min(hi, (base + size_ + page - 1) / page * page);
+  // Advice only: a failure leaves the pages resident, which costs memory but never correctness.
+  if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
 }
 
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,

@@ -14,7 +14,7 @@ namespace eye {
 
 struct TensorEntry {
   std::string name;
-  std::string dtype;  // as in the file: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL
+  std::string dtype;  // as in the file: any safetensors dtype (F32, BF16, F8_E4M3, U32, ...; see dtype_bits)
   std::vector<int64_t> shape;
   uint64_t begin = 0, end = 0;  // byte offsets into the data section
 };
@@ -33,7 +33,16 @@ class SafetensorsFile {
   bool has(const std::string& name) const { return entries_.count(name) > 0; }
   const TensorEntry& entry(const std::string& name) const;
   // A tensor viewing the mapping (read-only memory: never write to it). Keeps the mapping alive.
+  // Throws EngineError(Checkpoint) naming the tensor when libtorch has no type for its dtype
+  // (F8_*, U16/U32/U64, F4, ...): such tensors can be listed but not read.
   torch::Tensor view(const std::string& name) const;
+  // Whether view() can build a tensor of this entry's dtype.
+  static bool readable_dtype(const std::string& dtype);
+  // Drops the mapped pages of a tensor's bytes from this process's resident set
+  // (madvise(MADV_DONTNEED); the mapping is private and read-only, so a later access re-reads the
+  // file). Call after the bytes were copied: a load then holds one tensor's pages at a time, not
+  // the whole file's (peak RSS ≈ model + largest tensor instead of model + file).
+  void release(const std::string& name) const;
 
  private:
   std::string path_;
@@ -52,6 +61,11 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
 
 torch::ScalarType dtype_from_safetensors(const std::string& dtype, const std::string& context);
 std::string dtype_to_safetensors(torch::ScalarType t);
+// Bits per element of every dtype the safetensors format defines (BOOL, U8, I8, F8_E5M2, F8_E4M3,
+// F8_E8M0, I16, U16, F16, BF16, I32, U32, F32, C64, F64, I64, U64, and the sub-byte F4, F6_E2M3,
+// F6_E3M2); 0 for a name the format does not define. Source: safetensors' Dtype enum (Rust crate).
+size_t dtype_bits(const std::string& dtype);
+// Whole bytes per element (dtype_bits / 8); 0 for sub-byte and unknown dtypes.
 size_t dtype_size(const std::string& dtype);
 
 }  // namespace eye

@@ -53,7 +53,10 @@ double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm)
   double sq = 0;
   for (const auto& p : params)
     if (p.grad().defined()) {
-      const double n = p.grad().norm(2).item<double>();
+      // bf16/f16 gradients: the norm in float32 (a bf16 norm keeps ~3 significant digits).
+      const auto& g = p.grad();
+      const bool half = g.scalar_type() == torch::kBFloat16 || g.scalar_type() == torch::kFloat16;
+      const double n = (half ? g.to(torch::kFloat32) : g).norm(2).item<double>();
       sq += n * n;
     }
   const double norm = std::sqrt(sq);
@@ -111,6 +114,7 @@ Trainer::Trainer(CausalLM model, TrainerOptions opts)
   // Full fine-tuning with a preference term needs π_ref = the starting weights: keep a frozen
   // copy. With LoRA the same weights with adapters off serve, at no memory cost.
   if (opts_.gamma > 0 && !model_->has_lora()) reference_ = frozen_copy(*model_);
+  if (opts_.gradient_checkpointing) model_->gradient_checkpointing = true;
 }
 
 StepResult Trainer::step(const std::vector<Batch>& micro) {
@@ -177,7 +181,9 @@ void Trainer::save_state(const std::string& path, const std::map<std::string, st
   std::vector<std::pair<std::string, torch::Tensor>> ts;
   auto named = model_->trainable();
   for (size_t i = 0; i < named.size(); ++i) {
-    ts.emplace_back("param." + named[i].first, named[i].second.detach());
+    // A bf16/f16 parameter is saved as its float32 master (the model's copy is its rounding).
+    const torch::Tensor& master = optimizer_.masters()[i];
+    ts.emplace_back("param." + named[i].first, master.defined() ? master : named[i].second.detach());
     ts.emplace_back("exp_avg." + named[i].first, optimizer_.exp_avg()[i]);
     ts.emplace_back("exp_avg_sq." + named[i].first, optimizer_.exp_avg_sq()[i]);
   }
@@ -206,7 +212,8 @@ std::map<std::string, std::string> Trainer::load_state(const std::string& path) 
   for (size_t i = 0; i < named.size(); ++i) {
     for (const std::string& kind : {std::string("param."), std::string("exp_avg."), std::string("exp_avg_sq.")}) {
       const std::string key = kind + named[i].first;
-      torch::Tensor dst = kind == "param." ? named[i].second : kind == "exp_avg." ? optimizer_.exp_avg()[i] : optimizer_.exp_avg_sq()[i];
+      torch::Tensor param = optimizer_.masters()[i].defined() ? optimizer_.masters()[i] : named[i].second;
+      torch::Tensor dst = kind == "param." ? param : kind == "exp_avg." ? optimizer_.exp_avg()[i] : optimizer_.exp_avg_sq()[i];
       const TensorEntry& e = f.entry(key);
       if (c10::IntArrayRef(e.shape) != dst.sizes())
         fail(ErrorCode::Checkpoint, path + ": tensor \"" + key + "\" does not match this model's shape");
@@ -221,6 +228,7 @@ std::map<std::string, std::string> Trainer::load_state(const std::string& path) 
     const std::string here = model_->device().is_cpu() ? "cpu" : "cuda";
     if (saved == here) model_->dropout_gen.set_state(f.view("rng.lora_dropout").clone());
   }
+  optimizer_.sync_params();  // bf16/f16 parameters = their restored masters, rounded
   optimizer_.set_steps(std::stoll(f.metadata().at("step")));
   return f.metadata();
 }

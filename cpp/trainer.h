@@ -22,6 +22,9 @@ struct TrainerOptions {
   double max_grad_norm = 1.0;       // 0 = no clipping
   bool normalize_by_weights = false;  // L = Σ w·CE / Σ w instead of / N
   bool bf16_autocast = false;       // CPU autocast to bfloat16 for matmuls (opt-in; fp32 master weights)
+  // Activation checkpointing per decoder layer (cpp/activation_checkpoint.h): sets the model's
+  // gradient_checkpointing flag when the trainer is built (it stays on for the model's lifetime).
+  bool gradient_checkpointing = false;
   double gamma = 0.0;               // weight of the token-level preference term (0 = pure weighted SFT)
   double beta = 0.1;                // its temperature
 };

@@ -219,7 +219,8 @@ export interface SaveOptions {
 
 export interface NativeModel {
   load(dir: string, opts?: { dtype?: LoadDtype; threads?: number; device?: Device }): Promise<LoadInfo>;
-  init(configPath: string, opts: { seed: number; dtype?: Dtype; threads?: number; device?: Device }): Promise<LoadInfo>;
+  /** dtype 'auto' (or none) = float32 here: a config alone has no weights to take a dtype from. */
+  init(configPath: string, opts: { seed: number; dtype?: LoadDtype; threads?: number; device?: Device }): Promise<LoadInfo>;
   save(dir: string, opts?: SaveOptions): Promise<void>;
   forward(batch: NativeBatch, opts?: ForwardOptions): Promise<NativeForwardResult>;
   addLora(opts?: LoraOptions): LoraInfo;

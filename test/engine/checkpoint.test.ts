@@ -1,10 +1,13 @@
 import test from 'ava';
-import { readFileSync, writeFileSync, copyFileSync, mkdirSync, truncateSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, copyFileSync, mkdirSync, truncateSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Model } from '../../src/model/model.ts';
 import { expectedTensorNames, makeHfConfig } from '../../src/model/config.ts';
 import { native } from '../../src/native/index.ts';
-import { SafetensorsError, CheckpointError, ConfigError } from '../../src/native/errors.ts';
+import { SafetensorsError, CheckpointError, ConfigError, EngineArgumentError } from '../../src/native/errors.ts';
+import { describeModelDir } from '../../src/cli/commands/model/info.ts';
+import { readSafetensorsHeader } from '../../src/model/safetensors-header.ts';
+import { InputError } from '../../src/util/errors.ts';
 import { tempDir, randomBatch, TINY } from '../helpers/tiny-model.ts';
 
 /** Raw safetensors header (parsed independently of the engine). */
@@ -139,8 +142,8 @@ test('offsets that disagree with the shape → SafetensorsError', async (t) => {
 
 test('unknown dtype → SafetensorsError naming the tensor and dtype', async (t) => {
   const dir = await goodDir();
-  rewriteHeader(dir, (h) => { h['lm_head.weight'].dtype = 'F8_E4M3'; });
-  await t.throwsAsync(Model.load(dir), { instanceOf: SafetensorsError, message: /"lm_head\.weight".*unknown dtype "F8_E4M3"/ });
+  rewriteHeader(dir, (h) => { h['lm_head.weight'].dtype = 'F7'; });
+  await t.throwsAsync(Model.load(dir), { instanceOf: SafetensorsError, message: /"lm_head\.weight".*unknown dtype "F7"/ });
 });
 
 test('shape that disagrees with config.json → CheckpointError', async (t) => {
@@ -194,4 +197,151 @@ test('a model folder without weights → CheckpointError saying what is expected
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(makeHfConfig(TINY)));
   await t.throwsAsync(Model.load(dir), { instanceOf: CheckpointError, message: /no model\.safetensors or model\.safetensors\.index\.json/ });
+});
+
+// ---- tolerant loading, strict headers (issue 13 / issue 9) ----
+
+interface RawTensor { name: string; dtype: string; shape: number[]; bytes: Buffer }
+
+/** The tensors of a safetensors file with their raw bytes (parsed independently of the engine). */
+function rawTensors(path: string): RawTensor[] {
+  const buf = readFileSync(path);
+  const n = Number(buf.readBigUInt64LE(0));
+  const h = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
+  return Object.entries<any>(h).filter(([k]) => k !== '__metadata__').map(([name, e]) => ({
+    name, dtype: e.dtype, shape: e.shape, bytes: buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]),
+  }));
+}
+
+/** Writes a safetensors file from raw tensors (header entries may be edited by `edit`). */
+function writeRaw(path: string, tensors: RawTensor[], edit?: (h: Record<string, any>) => void, rawHeader?: (text: string) => string): void {
+  const h: Record<string, any> = { __metadata__: { format: 'pt' } };
+  let off = 0;
+  for (const x of tensors) {
+    h[x.name] = { dtype: x.dtype, shape: x.shape, data_offsets: [off, off + x.bytes.length] };
+    off += x.bytes.length;
+  }
+  edit?.(h);
+  let text = JSON.stringify(h);
+  if (rawHeader) text = rawHeader(text);
+  while ((Buffer.byteLength(text) + 8) % 8) text += ' ';
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(Buffer.byteLength(text)));
+  writeFileSync(path, Buffer.concat([len, Buffer.from(text), ...tensors.map((x) => x.bytes)]));
+}
+
+/** Extra tensors of every kind of dtype a real checkpoint may carry beside the weights. */
+const EXTRAS: RawTensor[] = [
+  { name: 'model.layers.0.self_attn.q_proj.weight_scale', dtype: 'F8_E4M3', shape: [4, 2], bytes: Buffer.alloc(8, 0x38) },
+  { name: 'model.layers.0.mlp.up_proj.input_scale', dtype: 'F8_E5M2', shape: [3], bytes: Buffer.alloc(3, 0x3c) },
+  { name: 'model.layers.1.mlp.down_proj.qweight', dtype: 'U32', shape: [2, 3], bytes: Buffer.alloc(24, 7) },
+  { name: 'model.layers.1.mlp.down_proj.g_idx', dtype: 'I32', shape: [5], bytes: Buffer.alloc(20, 1) },
+  { name: 'model.rotary_emb.inv_freq', dtype: 'F32', shape: [2], bytes: Buffer.alloc(8) },
+  { name: 'extra.u16', dtype: 'U16', shape: [3], bytes: Buffer.alloc(6) },
+  { name: 'extra.u64', dtype: 'U64', shape: [1], bytes: Buffer.alloc(8) },
+  { name: 'extra.mask', dtype: 'BOOL', shape: [2, 2], bytes: Buffer.from([1, 0, 0, 1]) },
+  { name: 'extra.bf16', dtype: 'BF16', shape: [2], bytes: Buffer.alloc(4) },
+  { name: 'extra.fp4', dtype: 'F4', shape: [6], bytes: Buffer.alloc(3) },
+  { name: 'extra.e8m0', dtype: 'F8_E8M0', shape: [2], bytes: Buffer.alloc(2, 127) },
+];
+
+test('unused tensors of any dtype never block a load; the load and `model info` list them', async (t) => {
+  const dir = await goodDir();
+  const before = await Model.load(dir);
+  const p = join(dir, 'model.safetensors');
+  writeRaw(p, [...rawTensors(p), ...EXTRAS]);
+  const m = await Model.load(dir);
+  const expected = EXTRAS.map((x) => x.name).filter((n) => !n.includes('rotary_emb.inv_freq')).sort();
+  t.deepEqual([...m.unusedTensors].sort(), expected);
+  const b = randomBatch(TINY.vocabSize);
+  t.is((await m.forward(b)).loss, (await before.forward(b)).loss);
+  const d = describeModelDir(dir);
+  t.deepEqual([...(d.unusedTensors ?? [])].sort(), expected);
+  t.is(d.parameters, m.info().parameters);
+  t.is(d.dtype, 'F32');
+  m.dispose(); before.dispose();
+});
+
+test('a used tensor of a dtype the engine cannot compute with is refused, naming it', async (t) => {
+  const dir = await goodDir();
+  const p = join(dir, 'model.safetensors');
+  const ts = rawTensors(p).map((x) => (x.name === 'model.norm.weight' ? { ...x, dtype: 'F8_E4M3', bytes: Buffer.alloc(16, 0x38) } : x));
+  writeRaw(p, ts);
+  await t.throwsAsync(Model.load(dir), { instanceOf: CheckpointError, message: /model\.safetensors: tensor "model\.norm\.weight" has dtype F8_E4M3/ });
+  const ts2 = rawTensors(p).map((x) => (x.name === 'model.norm.weight' ? { ...x, dtype: 'U32', bytes: Buffer.alloc(64) } : x));
+  writeRaw(p, ts2);
+  await t.throwsAsync(Model.load(dir), { instanceOf: CheckpointError, message: /"model\.norm\.weight" has dtype U32/ });
+});
+
+test('model info counts a stored copy of a tied lm_head once', async (t) => {
+  const dir = tempDir();
+  const m = await Model.create(dir, { ...TINY, tieEmbeddings: true }, { seed: 2 });
+  const p = join(dir, 'model.safetensors');
+  const ts = rawTensors(p);
+  const emb = ts.find((x) => x.name === 'model.embed_tokens.weight')!;
+  writeRaw(p, [...ts, { ...emb, name: 'lm_head.weight' }]);
+  const d = describeModelDir(dir);
+  t.is(d.parameters, m.info().parameters);
+  t.deepEqual(d.unusedTensors, []);
+  const again = await Model.load(dir);
+  t.deepEqual(again.unusedTensors, []);
+  m.dispose(); again.dispose();
+});
+
+test('strict headers: overlapping tensors and repeated names are refused by the engine and by the TS reader', async (t) => {
+  const dir = await goodDir();
+  const p = join(dir, 'model.safetensors');
+  const ts = rawTensors(p);
+  writeRaw(p, ts, (h) => {
+    // point the (64-byte) final norm at the first 64 bytes of the embedding's data
+    const e = h['model.embed_tokens.weight'].data_offsets;
+    h['model.norm.weight'].data_offsets = [e[0], e[0] + 64];
+  });
+  await t.throwsAsync(Model.load(dir), { instanceOf: SafetensorsError, message: /overlap/ });
+  t.throws(() => readSafetensorsHeader(p), { instanceOf: InputError, message: /overlap/ });
+  // a repeated tensor name (JSON keeps the last one silently)
+  writeRaw(p, ts, undefined, (text) => text.replace('{"__metadata__"', '{"model.norm.weight":{"dtype":"F32","shape":[16],"data_offsets":[0,64]},"__metadata__"'));
+  await t.throwsAsync(Model.load(dir), { instanceOf: SafetensorsError, message: /"model\.norm\.weight" appears twice/ });
+  t.throws(() => readSafetensorsHeader(p), { instanceOf: InputError, message: /"model\.norm\.weight" appears twice/ });
+  // dtype × shape ≠ byte length, in the TS reader too
+  writeRaw(p, ts, (h) => { h['model.norm.weight'].shape = [15]; });
+  t.throws(() => readSafetensorsHeader(p), { instanceOf: InputError, message: /"model\.norm\.weight".*needs 60 bytes but data_offsets span 64/ });
+});
+
+test('save with maxShardSize writes HF-sharded files (model-0000i-of-0000n + index with total_size) that load back bit-identically', async (t) => {
+  const src = tempDir();
+  const m = await Model.create(src, TINY, { seed: 12 });
+  const dir = tempDir();
+  await m.save(dir, { maxShardSize: '3KB' });
+  const idx = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8'));
+  const files = [...new Set(Object.values<string>(idx.weight_map))].sort();
+  t.true(files.length > 2, `${files.length} shards`);
+  files.forEach((f, i) => t.is(f, `model-${String(i + 1).padStart(5, '0')}-of-${String(files.length).padStart(5, '0')}.safetensors`));
+  let total = 0;
+  for (const f of files) {
+    const h = header(join(dir, f));
+    for (const [k, e] of Object.entries<any>(h)) {
+      if (k === '__metadata__') continue;
+      t.is(idx.weight_map[k], f);
+      total += e.data_offsets[1] - e.data_offsets[0];
+    }
+    // each shard within the limit unless it holds a single tensor larger than it
+    const n = Object.keys(h).filter((k) => k !== '__metadata__').length;
+    t.true(statSync(join(dir, f)).size - 8 - Number(readFileSync(join(dir, f)).readBigUInt64LE(0)) <= 3000 || n === 1);
+  }
+  t.is(idx.metadata.total_size, total);
+  t.is(idx.metadata.total_parameters, m.info().parameters);
+  t.false(statSync(join(dir, 'config.json')).size === 0);
+  const s = await Model.load(dir);
+  const b = randomBatch(TINY.vocabSize);
+  const [x, y] = [await m.forward(b), await s.forward(b)];
+  t.true(Buffer.from(x.logits.data.buffer).equals(Buffer.from(y.logits.data.buffer)));
+  // saving again unsharded into the same folder removes the shards and the index
+  await m.save(dir);
+  t.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.safetensors') || f.endsWith('.json')).sort(), ['config.json', 'model.safetensors']);
+  // and sharded again removes the single file (the loader would prefer it)
+  await m.save(dir, { maxShardSize: 4000 });
+  t.false(readdirSync(dir).includes('model.safetensors'));
+  await t.throwsAsync(m.save(dir, { maxShardSize: '5 parsecs' }), { instanceOf: EngineArgumentError, message: /not a size/ });
+  m.dispose(); s.dispose();
 });

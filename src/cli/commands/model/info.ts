@@ -2,37 +2,63 @@
  * `eyemulator model info DIR [--json] [--device cpu|cuda[:N]]`: architecture, parameters, dtype,
  * tensors — from the headers only, without libtorch. With --device the weights are also loaded by
  * the engine on that device (a check that the model loads and fits there), and `device` is reported.
+ *
+ * `parameters` counts the model's parameters: a stored lm_head.weight of a model with tied
+ * embeddings is the embedding matrix again and is counted once (as HF's num_parameters), and
+ * tensors the model does not use (any dtype: F8_E4M3 scales, U32 buffers, ...) are not counted but
+ * listed in `unusedTensors`. From the headers alone these are known for the families whose HF
+ * names `expectedTensorNames` knows (when every expected name is present); with --device the
+ * engine's own load report is used.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { Model } from '../../../model/model.ts';
+import { expectedTensorNames, type HfConfig } from '../../../model/config.ts';
 import { readSafetensorsHeader, type HeaderTensor } from '../../../model/safetensors-header.ts';
 import { InputError } from '../../../util/errors.ts';
+import { stripBom } from '../../../util/json.ts';
 
 export function describeModelDir(dir: string) {
   const cfgPath = join(dir, 'config.json');
   if (!existsSync(cfgPath)) throw new InputError('no config.json: not a Hugging Face model folder', { file: dir });
   let cfg: Record<string, any>;
   try {
-    cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    cfg = JSON.parse(stripBom(readFileSync(cfgPath, 'utf8')));
   } catch (e) {
     throw new InputError(`not valid JSON (${(e as Error).message})`, { file: cfgPath });
   }
   const files: string[] = [];
   if (existsSync(join(dir, 'model.safetensors'))) files.push('model.safetensors');
   else if (existsSync(join(dir, 'model.safetensors.index.json'))) {
-    const idx = JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8'));
+    const idx = JSON.parse(stripBom(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')));
     files.push(...new Set(Object.values(idx.weight_map ?? {}) as string[]));
   } else throw new InputError('no model.safetensors or model.safetensors.index.json', { file: dir });
   const tensors: HeaderTensor[] = files.flatMap((f) => readSafetensorsHeader(join(dir, f)).tensors);
   const numel = (t: HeaderTensor) => t.shape.reduce((a, b) => a * b, 1);
-  const dtypes = [...new Set(tensors.map((t) => t.dtype))];
+  const tied = cfg.tie_word_embeddings ?? cfg.model_type === 'gpt_bigcode';
+  // Which stored tensors are the model's: the family's HF names when they all match this folder.
+  let expected: Set<string> | undefined;
+  try {
+    const names = expectedTensorNames(cfg as HfConfig);
+    const stored = new Set(tensors.map((t) => t.name));
+    if (names.length > 0 && names.every((n) => stored.has(n))) expected = new Set(names);
+  } catch {
+    expected = undefined; // a family this table does not know: count every stored tensor
+  }
+  const isUnused = (t: HeaderTensor) =>
+    expected !== undefined && !expected.has(t.name) && !(tied && t.name === 'lm_head.weight') && !t.name.includes('rotary_emb.inv_freq');
+  const unusedTensors = expected === undefined ? undefined : tensors.filter(isUnused).map((t) => t.name);
+  // A tied lm_head stored anyway is the embedding matrix again: counted once.
+  const counted = tensors.filter((t) => !isUnused(t) && !(tied && t.name === 'lm_head.weight') && !t.name.includes('rotary_emb.inv_freq'));
+  const dtypes = [...new Set(counted.map((t) => t.dtype))];
   return {
     dir,
     architecture: (cfg.architectures?.[0] as string) ?? cfg.model_type ?? 'unknown',
-    parameters: tensors.reduce((a, t) => a + numel(t), 0),
+    parameters: counted.reduce((a, t) => a + numel(t), 0),
     dtype: dtypes.join(','),
+    /** Stored tensors the model has no parameter for; undefined when unknown from the headers. */
+    unusedTensors,
     tensorCount: tensors.length,
     files,
     config: {
@@ -57,11 +83,13 @@ const info: CommandModule = {
     if (a.device !== undefined) {
       const m = await Model.load(a.dir as string, { device: a.device as string });
       d.device = m.device;
+      d.unusedTensors = m.unusedTensors; // the engine's own list
       m.dispose();
     }
     if (a.json) { console.log(JSON.stringify(d)); return; }
     console.log(`${d.dir}\n  architecture  ${d.architecture}\n  parameters    ${d.parameters.toLocaleString('en')}\n  dtype         ${d.dtype}\n  tensors       ${d.tensorCount} in ${d.files.join(', ')}`);
     if (d.device) console.log(`  device        ${d.device} (loaded)`);
+    if (d.unusedTensors?.length) console.log(`  unused        ${d.unusedTensors.length} tensor(s) the model does not use: ${d.unusedTensors.join(', ')}`);
     for (const [k, v] of Object.entries(d.config)) if (v !== undefined) console.log(`  ${k.padEnd(22)}${v}`);
   },
 };
