@@ -9,7 +9,8 @@
  * `(hi)` → `(hi`, `)` (sacreBLEU issue #124 keeps it so).
  *
  * Statistics per order are [hyp n-grams, ref n-grams, matched n-grams] (matches = multiset
- * intersection). Score (sacreBLEU `_compute_f_score`, eps_smoothing=False): precision and recall
+ * intersection), the hypothesis count being 0 where the reference has no n-gram of that order
+ * (sacreBLEU 2.x `_get_match_statistics`). Score (sacreBLEU `_compute_f_score`, eps_smoothing=False): precision and recall
  * are averaged over the "effective" orders (those where both hypothesis and reference have
  * n-grams), then F_β = (1+β²)·P·R / (β²·P + R), × 100; 0 if P + R = 0.
  * Corpus chrF sums the statistics over all sentences before scoring (sacreBLEU `corpus_score`);
@@ -61,6 +62,12 @@ function wordNgrams(words: string[], n: number): Map<string, number> {
   return counter(grams);
 }
 
+/**
+ * sacreBLEU `CHRF._get_match_statistics`: [hyp count, ref count, matches]. The hypothesis count is
+ * 0 when the reference has no n-gram of this order ("don't count hits if no reference exists for
+ * that n-gram"), so in a corpus sum a short reference does not turn that sentence's hypothesis
+ * n-grams into false positives (["ab","abc"] vs ["a","abc"]: 86.45, not 84.46).
+ */
 function matchStats(h: Map<string, number>, r: Map<string, number>): [number, number, number] {
   let hc = 0;
   let rc = 0;
@@ -70,7 +77,7 @@ function matchStats(h: Map<string, number>, r: Map<string, number>): [number, nu
     mc += Math.min(c, r.get(g) ?? 0);
   }
   for (const c of r.values()) rc += c;
-  return [hc, rc, mc];
+  return [r.size > 0 ? hc : 0, rc, mc];
 }
 
 /** Per-sentence statistics: 3 numbers per order, char orders first, then word orders. */

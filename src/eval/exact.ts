@@ -3,10 +3,11 @@
  *
  * - Exact: prediction == reference after removing comments (C-family `//`, `/* *\/`, string
  *   literals protected, see `stripComments`) and ALL whitespace.
- * - Contain: one normalised string is a non-empty substring of the other. Equal strings count
- *   (so Contain ≥ Exact always; two empty strings are Exact and Contain). An empty prediction
- *   against a non-empty reference is neither. This is the lenient metric the artifact's tables
- *   called "Exact Match".
+ * - Contain: one normalised string is a NON-EMPTY substring of the other (METHOD.md §7), so equal
+ *   non-empty strings count, and an empty string never does: an empty prediction against a
+ *   non-empty reference is neither Exact nor Contain, and two empty strings are Exact (equal) but
+ *   not Contain — the one case where Contain < Exact (H-Exact 0.5). This is the lenient metric the
+ *   artifact's tables called "Exact Match".
  * - H-Exact: (Exact + Contain) / 2 per example.
  * All three are per example in {0, 1} (H-Exact in {0, .5, 1}); corpus values are means × 100.
  *
@@ -36,7 +37,8 @@ export function exactScores(prediction: string, reference: string, opts: ExactOp
   const p = normalizeForExact(prediction, opts);
   const r = normalizeForExact(reference, opts);
   const exact = p === r ? 1 : 0;
-  const contain = exact === 1 || (p.length > 0 && r.includes(p)) || (r.length > 0 && p.includes(r)) ? 1 : 0;
+  // "one is a non-empty substring of the other": the contained string must be non-empty.
+  const contain = (p.length > 0 && r.includes(p)) || (r.length > 0 && p.includes(r)) ? 1 : 0;
   return { exact, contain, hExact: (exact + contain) / 2 };
 }
 

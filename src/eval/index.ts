@@ -6,16 +6,16 @@
  * | metric      | translation (Java→C#)          | completion (Java)             | summarization (→English)           |
  * |-------------|--------------------------------|-------------------------------|------------------------------------|
  * | exact etc.  | comments + whitespace removed  | same                          | whitespace removed only            |
- * | bleu        | CodeXGLUE corpus BLEU-4        | same                          | CodeXGLUE smoothed sentence BLEU, mean |
+ * | bleu        | CodeXGLUE corpus BLEU-4        | same                          | same, on lower-cased splitPuncts   |
  * | codebleu    | CodeBLEU, C#                   | CodeBLEU, Java                | null                               |
  * | chrf        | corpus chrF++ (sacreBLEU)      | same                          | same                               |
  * | crystalbleu | corpus, needs trainTargets     | same                          | null                               |
  * | meteor      | mean sentence METEOR           | same                          | same                               |
- * | rougeL      | mean ROUGE-L (β = 1.2)         | same                          | same                               |
+ * | rougeL      | mean ROUGE-L F1, code tokens   | same                          | mean ROUGE-L F1 (rouge-score, stem)|
  * CrystalBLEU is null when no training targets are given (its ignore set comes from them).
  */
 import { codexglueAccuracy, exactScores } from './exact.ts';
-import { codexglueBleuFromStats, codexglueBleuStats, smoothedSentenceBleu } from './bleu.ts';
+import { codexglueBleuFromStats, codexglueBleuStats, codexglueTextTokens, smoothedSentenceBleu } from './bleu.ts';
 import { codebleuFromStats, codebleuStats, type CodeBleuOptions, type CodeLang } from './codebleu.ts';
 import { chrfFromStats, chrfStats, sentenceChrf } from './chrf.ts';
 import { crystalBleuFromStats, crystalBleuStats, triviallySharedNgrams } from './crystalbleu.ts';
@@ -54,7 +54,7 @@ export interface EvaluateOptions {
   trainTargets?: readonly string[];
   /** CrystalBLEU's k (default 500). */
   crystalK?: number;
-  /** ROUGE-L β (default 1.2). */
+  /** ROUGE-L β (default 1: F1, METHOD.md §7; 1.2 = pycocoevalcap, for comparison only). */
   rougeBeta?: number;
   codebleu?: CodeBleuOptions;
 }
@@ -120,20 +120,20 @@ export async function evaluate(examples: readonly EvalExample[], task: Task, opt
   const contain = ex.map((e) => 100 * e.contain);
   const hExact = ex.map((e) => 100 * e.hExact);
   const meteorPer = examples.map((e) => meteor(e.prediction, e.reference));
-  const rougePer = examples.map((e) => rougeL(e.prediction, e.reference, { beta: opts.rougeBeta }));
+  const rougeTok = isCode ? 'code' : 'rouge-score';
+  const rougePer = examples.map((e) => rougeL(e.prediction, e.reference, { beta: opts.rougeBeta, tokenize: rougeTok }));
   const chrfPer = examples.map((e) => sentenceChrf(e.prediction, e.reference));
   const sentBleu = examples.map((e) => smoothedSentenceBleu(e.prediction, e.reference));
 
   const chrfSt = examples.map((e) => chrfStats(e.prediction, e.reference));
   const chrfScore = (s: number[]) => chrfFromStats(s);
 
-  let bleuSample: MetricSample;
-  if (isCode) {
-    const st = examples.map((e) => codexglueBleuStats(whitespaceTokens(e.prediction), [whitespaceTokens(e.reference)]));
-    bleuSample = corpusSample(st, (s) => codexglueBleuFromStats(s).bleu);
-  } else {
-    bleuSample = meanSample(sentBleu);
-  }
+  // Corpus BLEU-4 for every task (METHOD.md §7 "BLEU-4 (corpus, with the usual smoothing)"):
+  // CodeXGLUE compute_bleu, add-one on every order. Code: whitespace tokens (CodeXGLUE
+  // code-to-code); English: lower-cased splitPuncts (CodeXGLUE code-to-text's tokenisation).
+  const bleuTok = isCode ? whitespaceTokens : codexglueTextTokens;
+  const bleuSt = examples.map((e) => codexglueBleuStats(bleuTok(e.prediction), [bleuTok(e.reference)]));
+  const bleuSample: MetricSample = corpusSample(bleuSt, (s) => codexglueBleuFromStats(s).bleu);
 
   let codebleuSample: MetricSample | null = null;
   let codebleuParts: EvalResult['codebleuParts'] = null;

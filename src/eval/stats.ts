@@ -11,8 +11,16 @@
  *   replacement from a seeded `Rng` (the SAME indices for both systems); for a per-example metric
  *   the resampled score is the mean of the resampled values, for a corpus metric (BLEU, chrF,
  *   CodeBLEU, CrystalBLEU) the per-example sufficient statistics of the resampled examples are
- *   summed and the corpus score recomputed. δ_b = score_A − score_B on resample b.
- *     delta = score_A − score_B on the original sample;
+ *   summed and the corpus score recomputed. δ_b = score_A − score_B on resample b; for a
+ *   per-example metric it is computed as the mean of the per-example differences a_i − b_i, so an
+ *   example both systems score alike contributes exactly 0.
+ *     Ties: a δ (observed or resampled) with |δ| ≤ tol is set to exactly 0 before anything else,
+ *     tol = 1e-9 · max(1, scale), scale = the largest |value| of either sample (per-example
+ *     metrics) or max(|score_A|, |score_B|) on the full sample (corpus metrics). Floating-point
+ *     sums do not cancel exactly (0.1 + 0.2 − 0.3 = +5.6e-17), and a mathematically exact tie
+ *     must count as a tie, not as a win; no real difference between two metric values is as small
+ *     as 1e-9 of their scale. `tieTolerance` overrides tol.
+ *     delta = score_A − score_B on the original sample (snapped as above);
  *     ci95  = [q_0.025, q_0.975] of {δ_b}, percentile bootstrap, quantiles by linear
  *             interpolation between order statistics (R type 7 / numpy default);
  *     p     = min(1, 2 · #{b : δ_b ≤ 0} / B) if delta > 0,
@@ -20,6 +28,7 @@
  *             1 if delta = 0.
  *   i.e. twice the share of resamples whose difference does not have the observed sign (ties
  *   count against the observed sign, which is conservative). p can be 0: report it as p < 1/B.
+ *   The CI is taken over the snapped δ_b too (identical systems give exactly [0, 0]).
  */
 import { Rng } from '../util/rng.ts';
 import { OptionError } from '../util/errors.ts';
@@ -177,6 +186,8 @@ export interface PairedBootstrapOptions {
   seed?: number | string;
   /** Explicit resamples (index vectors) instead of random ones, e.g. a full enumeration in tests. */
   resamples?: readonly (readonly number[])[];
+  /** |δ| at or below this counts as an exact tie (default 1e-9 · max(1, scale), see the file comment). */
+  tieTolerance?: number;
 }
 
 export interface PairedBootstrapResult {
@@ -188,6 +199,18 @@ export interface PairedBootstrapResult {
   delta: number;
   ci95: [number, number];
   p: number;
+}
+
+/** The scale of the tie tolerance: largest |per-example value|, or the larger |corpus score|. */
+function scaleOf(a: MetricSample, b: MetricSample, scoreA: number, scoreB: number): number {
+  if (a.kind === 'mean' && b.kind === 'mean') {
+    let m = 0;
+    for (const x of a.values) if (Math.abs(x) > m) m = Math.abs(x);
+    for (const x of b.values) if (Math.abs(x) > m) m = Math.abs(x);
+    return m;
+  }
+  const m = Math.max(Math.abs(scoreA), Math.abs(scoreB));
+  return Number.isFinite(m) ? m : 0;
 }
 
 /**
@@ -203,10 +226,21 @@ export function pairedBootstrap(a: MetricSample, b: MetricSample, opts: PairedBo
   const all = Array.from({ length: n }, (_, i) => i);
   const meanA = scoreOn(a, all);
   const meanB = scoreOn(b, all);
-  const delta = meanA - meanB;
+  const tol = opts.tieTolerance ?? 1e-9 * Math.max(1, scaleOf(a, b, meanA, meanB));
+  if (!(tol >= 0)) throw new OptionError(`bootstrap tie tolerance must be ≥ 0, got ${tol}`);
+  const snap = (d: number) => (Math.abs(d) <= tol ? 0 : d);
+  // Per-example metrics: δ from per-example differences (equal examples give exactly 0).
+  const diffs = a.kind === 'mean' && b.kind === 'mean' ? a.values.map((x, i) => x - b.values[i]) : null;
+  const deltaOn = (idx: readonly number[]): number => {
+    if (diffs === null) return snap(scoreOn(a, idx) - scoreOn(b, idx));
+    let t = 0;
+    for (const i of idx) t += diffs[i];
+    return snap(idx.length === 0 ? NaN : t / idx.length);
+  };
+  const delta = deltaOn(all);
   const deltas: number[] = [];
   if (opts.resamples) {
-    for (const idx of opts.resamples) deltas.push(scoreOn(a, idx) - scoreOn(b, idx));
+    for (const idx of opts.resamples) deltas.push(deltaOn(idx));
   } else {
     const B = opts.B ?? 10000;
     if (!Number.isInteger(B) || B < 1) throw new OptionError(`bootstrap B must be a positive integer, got ${B}`);
@@ -214,7 +248,7 @@ export function pairedBootstrap(a: MetricSample, b: MetricSample, opts: PairedBo
     const idx = new Array<number>(n);
     for (let r = 0; r < B; r++) {
       for (let i = 0; i < n; i++) idx[i] = rng.int(n);
-      deltas.push(scoreOn(a, idx) - scoreOn(b, idx));
+      deltas.push(deltaOn(idx));
     }
   }
   const B = deltas.length;

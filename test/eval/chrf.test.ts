@@ -1,5 +1,9 @@
 import test from 'ava';
 import { chrfFromStats, chrfStats, chrfWords, corpusChrf, sentenceChrf } from '../../src/eval/chrf.ts';
+import { join } from 'node:path';
+import { hasSample, readLines, sampleDir } from './helpers.ts';
+
+const sampleTest = hasSample ? test : test.skip;
 
 // Published values: HuggingFace `chrf` metric card (sacreBLEU underneath), word_order = 0.
 test('chrF (char 6, β 2) reproduces the HF/sacreBLEU metric-card examples', (t) => {
@@ -46,4 +50,20 @@ test('sacreBLEU word splitting: one punctuation mark split off, trailing first',
   t.deepEqual(chrfWords('foo(bar); x'), ['foo(bar)', ';', 'x']);
   t.deepEqual(chrfWords('(hi)'), ['(hi', ')']);
   t.deepEqual(chrfWords('(hi ;'), ['(', 'hi', ';']);
+});
+
+// sacreBLEU 2.6.0 CHRF(word_order=2), printed by scripts/fixtures/metric_references.py.
+test('chrF++ matches sacreBLEU: a reference without n-grams of an order counts no hypothesis n-grams', (t) => {
+  // "a" has no 2-gram: sacreBLEU's _get_match_statistics reports hyp count 0 for that order, so the
+  // corpus sum is not charged with "ab"'s bigram (86.45; counting it gave 84.46).
+  t.true(Math.abs(corpusChrf(['ab', 'abc'], ['a', 'abc']) - 86.45209580838323) < 1e-9);
+  t.true(Math.abs(sentenceChrf('ab', 'a') - 41.66666666666667) < 1e-9);
+  t.deepEqual(chrfStats('ab', 'a', { wordOrder: 0 }).slice(0, 6), [2, 1, 1, 0, 0, 0]);
+});
+
+sampleTest('chrF++ matches sacreBLEU on the CodeXGLUE evaluator sample', (t) => {
+  const preds = readLines(join(sampleDir, 'predictions.txt'));
+  const refs = readLines(join(sampleDir, 'references.txt'));
+  t.true(Math.abs(corpusChrf(preds, refs) - 78.92918254243565) < 1e-9);
+  t.true(Math.abs(sentenceChrf(preds[1], refs[1]) - 93.40957329858497) < 1e-9);
 });

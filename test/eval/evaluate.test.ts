@@ -39,16 +39,34 @@ test('identical outputs: 100 where the definition allows it', async (t) => {
   t.true(r.meteor! < 100 && r.meteor! > 95); // METEOR's fragmentation penalty never vanishes
 });
 
-test('summarization: CodeBLEU and CrystalBLEU are null; BLEU is the mean smoothed sentence BLEU', async (t) => {
+test('summarization: CodeBLEU and CrystalBLEU are null; BLEU is corpus BLEU-4, not a mean of sentence BLEU', async (t) => {
   const ex = [
-    { prediction: 'Returns the name.', reference: 'returns the name .' },
-    { prediction: 'the cat sat', reference: 'the cat sat down' },
+    { prediction: 'Returns the value of the given key.', reference: 'Returns the value for the given key.' },
+    { prediction: 'Gets the name.', reference: 'Returns the name of this object.' },
   ];
   const r = await evaluate(ex, 'summarization', { trainTargets: ['x'] });
   t.is(r.codebleu, null);
   t.is(r.crystalbleu, null);
-  t.true(Math.abs(r.bleu! - (100 + 100 * Math.exp(-0.25)) / 2) < 1e-9);
+  // CodeXGLUE compute_bleu (smooth=True) on lower-cased splitPuncts tokens, written out in
+  // scripts/fixtures/metric_references.py (checked there on the evaluator sample: 61.078…):
+  // 39.82469063711686. The former mean of smoothed sentence BLEU was (59.46 + 27.44)/2 = 43.45.
+  t.true(Math.abs(r.bleu! - 39.82469063711686) < 1e-9, String(r.bleu));
+  t.is(r.samples.bleu?.kind, 'corpus');
+  const meanSentence = r.perExample.sentenceBleu.reduce((s, x) => s + x, 0) / 2;
+  t.true(Math.abs(meanSentence - 43.45) < 0.01);
+  // ROUGE-L for English: rouge-score F1 with Porter stemming (same script: 66.67 on a stem pair)
+  const rg = await evaluate([{ prediction: 'Returns the values.', reference: 'return a value' }], 'summarization');
+  t.true(Math.abs(rg.rougeL! - 66.66666666666666) < 1e-9);
   t.deepEqual(Object.keys(headline(r)), ['n', 'exact', 'contain', 'hExact', 'bleu', 'codebleu', 'chrf', 'crystalbleu', 'meteor', 'rougeL']);
+});
+
+test('code targets: ROUGE-L F1 on splitPuncts tokens, case and operators kept', async (t) => {
+  // tokens `return a + b ;` vs `return a - b ;`: LCS 4 of 5 ⇒ P = R = 0.8 ⇒ F1 80 (rouge-score's
+  // tokenizer would drop the operators and give 100)
+  const r = await evaluate([{ prediction: 'return a + b;', reference: 'return a - b;' }], 'completion');
+  t.true(Math.abs(r.rougeL! - 80) < 1e-9);
+  const c = await evaluate([{ prediction: 'String s;', reference: 'string s;' }], 'translation');
+  t.true(Math.abs(c.rougeL! - 100 * (2 / 3)) < 1e-9);
 });
 
 test('CrystalBLEU is null without training targets; empty predictions score 0', async (t) => {

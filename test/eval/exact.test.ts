@@ -18,10 +18,14 @@ test('Contain: a non-empty substring either way; H-Exact is the mean', (t) => {
   t.deepEqual(exactScores('return y;', 'return x;'), { exact: 0, contain: 0, hExact: 0 });
 });
 
-test('empty prediction: neither Exact nor Contain; two empty strings are both', (t) => {
+test('empty prediction: neither Exact nor Contain; two empty strings are Exact but not Contain', (t) => {
   t.deepEqual(exactScores('', 'return x;'), { exact: 0, contain: 0, hExact: 0 });
   t.deepEqual(exactScores('  // only a comment', 'return x;'), { exact: 0, contain: 0, hExact: 0 });
-  t.deepEqual(exactScores('', ''), { exact: 1, contain: 1, hExact: 1 });
+  // METHOD.md §7: Contain = "one is a NON-EMPTY substring of the other"; Exact = equal after
+  // normalisation. Both empty (also after stripping comments/whitespace): Exact 1, Contain 0.
+  t.deepEqual(exactScores('', ''), { exact: 1, contain: 0, hExact: 0.5 });
+  t.deepEqual(exactScores(' // c', '/* d */'), { exact: 1, contain: 0, hExact: 0.5 });
+  t.deepEqual(exactScores('x', 'x'), { exact: 1, contain: 1, hExact: 1 });
 });
 
 test('corpus values are means × 100', (t) => {

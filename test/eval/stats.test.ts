@@ -92,3 +92,35 @@ test('paired bootstrap recomputes a corpus metric on each resample', (t) => {
 test('paired bootstrap rejects mismatched samples', (t) => {
   t.throws(() => pairedBootstrap(m([1]), m([1, 2])));
 });
+
+test('paired bootstrap: an exact tie lost to floating point (+5.6e-17) is a tie: delta 0, p 1', (t) => {
+  // Per-example values: A − B per example is 0.1, 0.2, −0.3, exactly 0 in total; in floating point
+  // mean(A) − mean(B) = 2.8e-17 and Σ(a_i − b_i) = 0.1 + 0.2 − 0.3 = 5.551115123125783e-17
+  // (Python prints the same, metric_references.py), which used to count as "A better".
+  t.true(0.1 + 0.2 - 0.3 > 0);
+  const r = pairedBootstrap(m([0.1, 0.2, 0]), m([0, 0, 0.3]), { B: 200, seed: 1 });
+  t.is(r.delta, 0);
+  t.is(r.p, 1);
+  // Corpus kind: the score is a sum of statistics, 0.30000000000000004 vs 0.3 (δ = +5.6e-17).
+  const corpus = (xs: number[]): MetricSample => ({ kind: 'corpus', stats: xs.map((x) => [x]), score: (s) => s[0] });
+  t.is(corpus([0.1, 0.2, 0]).score([0.1 + 0.2 + 0]) - 0.3, 5.551115123125783e-17);
+  const rc = pairedBootstrap(corpus([0.1, 0.2, 0]), corpus([0, 0, 0.3]), { resamples: [[0, 1, 2], [2, 1, 0]] });
+  t.is(rc.delta, 0);
+  t.is(rc.p, 1);
+  t.deepEqual(rc.ci95, [0, 0]);
+});
+
+test('paired bootstrap: resamples that tie exactly count against the observed sign', (t) => {
+  // A − B per example: 0.1, 0.2, −0.3, 0, 5 ⇒ delta = 1. Resample 01233 ties exactly (naive float
+  // δ_b = +1.4e-17, which escaped the δ_b ≤ 0 count); the others give 5, 0.1, 0.2, −0.3.
+  const resamples = [[0, 1, 2, 3, 3], [4, 4, 4, 4, 4], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [2, 2, 2, 2, 2]];
+  const r = pairedBootstrap(m([0.1, 0.2, 0, 0, 5]), m([0, 0, 0.3, 0, 0]), { resamples });
+  t.true(Math.abs(r.delta - 1) < 1e-12);
+  t.is(r.p, (2 * 2) / 5); // two resamples (the tie and −0.3) do not favour A
+  // with the tolerance switched off the tie escapes again (documents why it exists)
+  t.is(pairedBootstrap(m([0.1, 0.2, 0, 0, 5]), m([0, 0, 0.3, 0, 0]), { resamples, tieTolerance: 0 }).p, (2 * 1) / 5);
+  // the tolerance scales with the metric: 1e-9 · max |value|
+  const big = pairedBootstrap(m([100, 50]), m([100, 50 - 1e-8]), { resamples: [[0, 1]] });
+  t.is(big.delta, 0);
+  t.true(pairedBootstrap(m([100, 50]), m([100, 50 - 1e-6]), { resamples: [[0, 1]] }).delta > 0);
+});

@@ -196,6 +196,27 @@ test('a CI covering 0 yields the null-result wording; a clear effect does not', 
   t.regex(honest, /comparisons .* have a 95% CI that excludes 0/);
 });
 
+test('a variant that ties the baseline exactly (up to floating point) gets delta 0 and p 1', (t) => {
+  const r = handMade();
+  // rougeL per example: baseline 0.1, 0.2, 0, 0, 0, 0; "tie" 0, 0, 0.3, 0, 0, 0 (both seeds). The
+  // means are mathematically equal, but mean(tie) − mean(baseline) = −1.4e-17 in floating point
+  // and Σ(a_i − b_i)/n = +9.3e-18 (0.1 + 0.2 − 0.3 = +5.6e-17, the issue-9 case): neither is 0.
+  const B = [0.1, 0.2, 0, 0, 0, 0];
+  const V = [0, 0, 0.3, 0, 0, 0];
+  for (const run0 of r.runs) run0.metrics.rougeL = { kind: 'mean', values: [...B] };
+  const tie = (si: number): RunResult => {
+    const base = run('baseline', si);
+    return { ...base, variant: 'tie', metrics: { ...base.metrics, rougeL: { kind: 'mean', values: [...V] } } };
+  };
+  r.runs.push(tie(0), tie(1));
+  t.not(avg(V) - avg(B), 0);
+  const g = buildReport(r, { bootstrapB: 500, primaryMetric: { translation: 'rougeL' } }).groups[0];
+  const d = g.deltas.find((x) => x.variant === 'tie' && x.metric === 'rougeL' && x.subset === 'all')!;
+  t.is(d.delta, 0);
+  t.is(d.p, 1);
+  t.is(d.verdict, 'no significant difference');
+});
+
 test("the report's numbers match the inputs (Markdown table, terminal table, JSON)", (t) => {
   const rep = buildReport(handMade(), { bootstrapB: 400 });
   const g = rep.groups[0];

@@ -78,12 +78,12 @@ export function formatTable(r: EvalResult): string {
     ['Exact', fmt(r.exact)],
     ['Contain', fmt(r.contain)],
     ['H-Exact', fmt(r.hExact)],
-    [r.task === 'summarization' ? 'BLEU-4 (smoothed sentence, mean)' : 'BLEU-4 (corpus, CodeXGLUE)', fmt(r.bleu)],
+    ['BLEU-4 (corpus, CodeXGLUE)', fmt(r.bleu)],
     ['CodeBLEU', fmt(r.codebleu)],
     ['chrF++', fmt(r.chrf)],
     ['CrystalBLEU', fmt(r.crystalbleu)],
     ['METEOR (exact+stem, no synonyms)', fmt(r.meteor)],
-    ['ROUGE-L (β=1.2)', fmt(r.rougeL)],
+    [r.task === 'summarization' ? 'ROUGE-L F1 (rouge-score, stemmed)' : 'ROUGE-L F1 (code tokens)', fmt(r.rougeL)],
     ['CodeXGLUE accuracy', fmt(r.codexglueAccuracy)],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
