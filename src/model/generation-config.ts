@@ -39,6 +39,31 @@ export interface SpecialIdFields {
   /** `eos_token_id` as a list (an int becomes a one-element list; null/absent → []). */
   eos: number[];
   pad: number | null;
+  /** Decoding settings in the file that eyemulator's greedy/beam decoding does not apply (see ignoredDecodingFields). */
+  ignored?: string[];
+}
+
+/**
+ * generation_config.json fields that change what HF's `generate` produces but that our decoding
+ * (greedy, or beam with `--beams`; the method evaluates greedily) does not apply. They are not
+ * refused — Llama-3-Instruct ships `do_sample: true, temperature: 0.6, top_p: 0.9` — but named in
+ * a note, so nobody expects HF's sampled output. Values equal to HF's defaults are not listed.
+ */
+export function ignoredDecodingFields(obj: Record<string, unknown>): string[] {
+  // temperature/top_k/top_p only act with do_sample (listed itself); max_length 20 is HF's default.
+  const defaults: Record<string, unknown> = {
+    do_sample: false, num_beams: 1, repetition_penalty: 1.0, no_repeat_ngram_size: 0, length_penalty: 1.0,
+    forced_bos_token_id: null, forced_eos_token_id: null, suppress_tokens: null, begin_suppress_tokens: null,
+    bad_words_ids: null, min_new_tokens: null, min_length: 0, max_new_tokens: null, max_length: 20,
+    encoder_repetition_penalty: 1.0, sequence_bias: null, exponential_decay_length_penalty: null,
+  };
+  const out: string[] = [];
+  for (const [k, d] of Object.entries(defaults)) {
+    const v = obj[k];
+    if (v === undefined || v === null || JSON.stringify(v) === JSON.stringify(d)) continue;
+    out.push(`${k}: ${JSON.stringify(v)}`);
+  }
+  return out;
 }
 
 function isId(v: unknown): v is number {
@@ -73,7 +98,7 @@ export function readGenerationConfig(dir: string): SpecialIdFields | null {
   const j = readJsonFileIfExists<unknown>(file);
   if (j === null) return null;
   if (typeof j !== 'object' || Array.isArray(j)) throw new InputError('expected a JSON object', { file });
-  return specialIdFields(j as Record<string, unknown>, file);
+  return { ...specialIdFields(j as Record<string, unknown>, file), ignored: ignoredDecodingFields(j as Record<string, unknown>) };
 }
 
 export interface StopIdInputs {
@@ -116,6 +141,8 @@ export function generationIds(i: StopIdInputs): GenerationIds {
     add(i.trainingEos, 'tokenizer (training EOS)');
   }
   if (stopSources.length === 0) notes.push('no EOS id anywhere: generation runs to the maximum number of new tokens');
+  if (gc?.ignored?.length)
+    notes.push(`${GENERATION_CONFIG_FILE} sets ${gc.ignored.join(', ')}; eyemulator decodes greedily (or beam search with --beams) and applies none of these, so outputs differ from HF's default generate`);
   let padId: number, padFrom: string;
   if (gc?.pad != null) { padId = gc.pad; padFrom = GENERATION_CONFIG_FILE; }
   else if (cfg?.pad != null) { padId = cfg.pad; padFrom = 'config.json'; }

@@ -57,6 +57,15 @@ test('readGenerationConfig: BOM accepted, missing → null; makeGenerationConfig
   const dir = tempDir();
   t.is(readGenerationConfig(dir), null);
   writeFileSync(join(dir, 'generation_config.json'), '\uFEFF' + JSON.stringify({ eos_token_id: [1, 62], bos_token_id: 0 }));
-  t.deepEqual(readGenerationConfig(dir), { file: join(dir, 'generation_config.json'), bos: 0, eos: [1, 62], pad: null });
+  t.deepEqual(readGenerationConfig(dir), { file: join(dir, 'generation_config.json'), bos: 0, eos: [1, 62], pad: null, ignored: [] });
   t.deepEqual(makeGenerationConfig({ bos: 0, eos: 1, pad: null }), { bos_token_id: 0, eos_token_id: 1 });
+});
+
+test('decoding settings we do not apply (Llama-3-Instruct samples by default) are named in a note, HF defaults are not', (t) => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 128000, do_sample: true, temperature: 0.6, top_p: 0.9, eos_token_id: [128001, 128009], max_length: 20, num_beams: 1, repetition_penalty: 1.1 }));
+  const gc = readGenerationConfig(dir)!;
+  t.deepEqual(gc.ignored, ['do_sample: true', 'repetition_penalty: 1.1']);
+  const g = generationIds({ generationConfig: gc, config: null, trainingEos: 128009, tokenizerPad: null });
+  t.true(g.notes.some((n) => n.includes('do_sample: true, repetition_penalty: 1.1') && n.includes('decodes greedily')));
 });
