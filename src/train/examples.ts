@@ -14,7 +14,7 @@ import { causalFromEncodings, lossMaskOf, makeCausalExample, type CausalExample,
 import { fitExample, newTruncationReport, SPECIAL_TOKENS_PER_SEQUENCE, type TruncationReport } from '../data/truncation.ts';
 import type { TaskExample } from '../data/tasks.ts';
 import { initLabeller, labelCodeSync, type CodeLang } from '../code/index.ts';
-import { drawModelWeights, exampleRng, prepareExample, type PreparedExample, type WeightModel } from '../weights/index.ts';
+import { drawModelWeights, exampleRng, prepareExample, scaleMatchLoss, type PreparedExample, type WeightModel } from '../weights/index.ts';
 
 /** The code language of a task's output (null: not code). */
 export function outputLang(task: TaskName): CodeLang | null {
@@ -118,26 +118,31 @@ export async function prepareTrainExamples(
  * The batch row of `e` in `epoch`: ids and loss mask as prepared; with a weight model that draws
  * paths, this epoch's weights and path mask on the target (and input) code tokens. The draws are
  * seeded by (seed, example id, epoch) — not by batch position — so they do not depend on the order
- * examples are visited in.
+ * examples are visited in. Scale-matched (METHOD.md §6): `full`'s weights are composed over the
+ * row, then every loss position (target code, EOS, input code) gets their mean over the loss
+ * positions, so the row's total loss weight equals full's.
  */
 export function rowFor(e: TrainExample, weightModel: WeightModel | null, seed: number, epoch: number, schedule: 'dynamic' | 'static'): SequenceRow {
   const row: SequenceRow = { ids: e.ids, lossMask: e.lossMask };
   if (!weightModel || weightModel.spec.mode === null) return row;
   const weights = new Float32Array(e.ids.length).fill(1);
   const pathMask = new Uint8Array(e.ids.length);
+  const scaleMatched = weightModel.spec.onPath === 'mean';
+  const drawOpts = { scaleMatch: false }; // scale-matched is matched below, over the row's loss positions
   if (e.target) {
-    const d = drawModelWeights(e.target, weightModel, exampleRng(seed, `${e.key}:target`, epoch, schedule));
+    const d = drawModelWeights(e.target, weightModel, exampleRng(seed, `${e.key}:target`, epoch, schedule), undefined, drawOpts);
     weights.set(d.weights, e.targetStart);
     pathMask.set(d.onPath, e.targetStart);
   }
   if (e.input) {
-    const d = drawModelWeights(e.input, weightModel, exampleRng(seed, `${e.key}:input`, epoch, schedule));
+    const d = drawModelWeights(e.input, weightModel, exampleRng(seed, `${e.key}:input`, epoch, schedule), undefined, drawOpts);
     // Only the input-code positions carry loss; prompt tokens outside the code keep weight 1 and no path.
     for (let j = 0; j < d.weights.length; j++) {
       const p = e.promptStart + j;
       if (e.lossMask[p]) { weights[p] = d.weights[j]; pathMask[p] = d.onPath[j]; }
     }
   }
+  if (scaleMatched) scaleMatchLoss(weights, e.lossMask);
   row.weights = weights;
   row.pathMask = pathMask;
   return row;

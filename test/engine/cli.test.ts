@@ -41,6 +41,9 @@ test('model init/info/forward and generate from the command line', async (t) => 
   t.deepEqual(st.tensors.token_ce.shape, [1, 4]);
   t.truthy(st.tensors['grad.base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight'], 'gradients of the adapters');
   t.falsy(st.tensors['grad.model.norm.weight'], 'no gradients for frozen base weights');
+  // --reference without adapters: π_ref would be the model itself (L_pref = ln 2 for any batch): refused
+  const noRef = await t.throwsAsync(cli(['model', 'forward', '--model', dir, '--batch', batch, '--out', out, '--reference']));
+  t.regex((noRef as unknown as { stderr: string }).stderr, /--reference: .* has no LoRA adapters.*--adapter/);
   // generate: JSONL in, JSONL out
   const data = join(tempDir(), 'd.jsonl');
   writeFileSync(data, '{"id":"a","input":"int x;","reference":"int x;"}\n{"id":"b","input":"return 1;"}\n');

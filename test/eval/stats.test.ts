@@ -103,7 +103,7 @@ test('paired bootstrap: an exact tie lost to floating point (+5.6e-17) is a tie:
   t.is(r.p, 1);
   // Corpus kind: the score is a sum of statistics, 0.30000000000000004 vs 0.3 (δ = +5.6e-17).
   const corpus = (xs: number[]): MetricSample => ({ kind: 'corpus', stats: xs.map((x) => [x]), score: (s) => s[0] });
-  t.is(corpus([0.1, 0.2, 0]).score([0.1 + 0.2 + 0]) - 0.3, 5.551115123125783e-17);
+  t.is(0.1 + 0.2 + 0 - 0.3, 5.551115123125783e-17); // what the naive corpus δ on [0, 1, 2] was
   const rc = pairedBootstrap(corpus([0.1, 0.2, 0]), corpus([0, 0, 0.3]), { resamples: [[0, 1, 2], [2, 1, 0]] });
   t.is(rc.delta, 0);
   t.is(rc.p, 1);

@@ -15,6 +15,7 @@ import {
   type PreparedExample,
 } from '../../src/weights/index.ts';
 import { layout, type HandToken } from './_helpers.ts';
+import { rowFor, type TrainExample } from '../../src/train/examples.ts';
 
 const priors = loadPriors(defaultPriorsPath());
 const LABELS: LabelName[] = ['function declaration', 'parameter', 'variable declaration', 'loop', 'conditional statement', 'return', 'function call', 'argument'];
@@ -123,28 +124,63 @@ test('no-semantic drops E[θ]; no-rarity drops the rarity term and groups monogr
   t.true(Array.from(full.code.path!.groupSize).some((s) => s > 1)); // full does form n-grams here
 });
 
-test('scale-matched: every weighted token gets the mean of full over the snippet; totals match', (t) => {
+test('scale-matched (snippet): every model token gets the mean of full over all of them; totals match', (t) => {
   const full = draw('full');
   const sm = draw('scale-matched');
   t.deepEqual([...sm.code.onPath], [...full.code.onPath]);
-  let sumFull = 0;
-  let owned = 0;
-  for (let i = 0; i < prepared.nModel; i++) if (prepared.owner[i] >= 0) { sumFull += full.weights[i]; owned++; }
-  const mean = sumFull / owned;
+  t.deepEqual([...sm.onPath], [...full.onPath]);
+  // METHOD.md §6: "every loss token gets the mean weight of full" — the snippet's model tokens,
+  // those outside every code token (weight 1 in full) included.
+  const mean = full.weights.reduce((s, w) => s + w, 0) / prepared.nModel;
   t.true(mean > 1);
-  let sumSm = 0;
-  for (let i = 0; i < prepared.nModel; i++) {
-    if (prepared.owner[i] >= 0) {
-      t.true(close(sm.weights[i], mean));
-      sumSm += sm.weights[i];
-    } else t.is(sm.weights[i], 1);
-  }
-  t.true(Math.abs(sumSm - sumFull) < 1e-3);
+  t.true(prepared.owner.some((o) => o < 0)); // the snippet has unowned model tokens (gaps)
+  for (let i = 0; i < prepared.nModel; i++) t.true(close(sm.weights[i], mean), `model token ${i}`);
+  t.true(Math.abs(sm.weights.reduce((s, w) => s + w, 0) - full.weights.reduce((s, w) => s + w, 0)) < 1e-3);
+  // scaleMatch: false hands back full's weights (for rowFor to match over a row's loss tokens)
+  const raw = drawWeights(prepared, buildWeightModel(priors, 'scale-matched'), new Rng(7), { scaleMatch: false });
+  t.deepEqual([...raw.weights], [...full.weights]);
   // without a tokenizer: the mean over the code tokens
   const fullCode = drawCodeWeights(prepared, buildWeightModel(priors, 'full'), new Rng(7));
   const smCode = drawCodeWeights(prepared, buildWeightModel(priors, 'scale-matched'), new Rng(7));
   const codeMean = fullCode.weights.reduce((s, w) => s + w, 0) / tokens.length;
   t.true(smCode.weights.every((w) => close(w, codeMean)));
+  t.true(sm.code.weights.every((w) => close(w, codeMean)));
+});
+
+test('scale-matched (training row): every loss token — code, unowned sub-words, EOS, input code — gets the mean of full', (t) => {
+  // Row: BOS | prompt = the snippet as input code (loss on its owned tokens) | target = the snippet | EOS
+  const n = prepared.nModel;
+  const promptStart = 1;
+  const targetStart = promptStart + n;
+  const T = targetStart + n + 1;
+  const lossMask = new Uint8Array(T);
+  lossMask.fill(1, targetStart);
+  for (let j = 0; j < n; j++) if (prepared.owner[j] >= 0) lossMask[promptStart + j] = 1;
+  const e: TrainExample = {
+    id: 0, key: 'ex', ids: new Int32Array(T), promptStart, targetStart,
+    targetOffsets: new Int32Array(0), promptOffsets: new Int32Array(0),
+    lossMask, target: prepared, input: prepared, targetText: '',
+  };
+  const full = rowFor(e, buildWeightModel(priors, 'full'), 3, 0, 'dynamic');
+  const sm = rowFor(e, buildWeightModel(priors, 'scale-matched'), 3, 0, 'dynamic');
+  let sum = 0;
+  let count = 0;
+  for (let p = 0; p < T; p++) if (lossMask[p]) { sum += full.weights![p]; count++; }
+  const mean = sum / count;
+  t.is(full.weights![T - 1], 1); // EOS: weight 1 in full
+  t.true(mean > 1);
+  let sumSm = 0;
+  for (let p = 0; p < T; p++) {
+    if (lossMask[p]) {
+      t.true(close(sm.weights![p], mean), `loss position ${p}`);
+      sumSm += sm.weights![p];
+    } else t.is(sm.weights![p], 1, `no-loss position ${p}`);
+  }
+  t.true(Math.abs(sumSm - sum) < 1e-3); // same total loss weight as full
+  t.deepEqual([...sm.pathMask!], [...full.pathMask!]); // the preference term sees full's path
+  // the unowned target sub-words and EOS, which used to keep 1, now carry the mean
+  const unowned = targetStart + Array.from(prepared.owner).findIndex((o) => o < 0);
+  t.true(close(sm.weights![unowned], mean) && mean !== 1);
 });
 
 test('shuffled: E[θ] permuted across labels, fixed by the seed, used for picks and weights', (t) => {

@@ -3,6 +3,8 @@
  * [--device cpu|cuda[:N]]`:
  * one audited forward (and backward) pass. OUT holds logits [B,T,V], token_ce [B,T−1], loss [],
  * grad.<hf name> with --grads, attn.<layer> [B,H,T,T] with --attention.
+ * --reference needs LoRA adapters (--adapter): π_ref is the base with adapters off; without them
+ * it is an OptionError (it would silently print L_pref = ln 2).
  */
 import type { CommandModule } from 'yargs';
 import { Model } from '../../../model/model.ts';
@@ -22,7 +24,7 @@ const forward: CommandModule = {
       .option('attention', { type: 'boolean', default: false, describe: 'also write attn.<layer> probabilities for every layer' })
       .option('attention-layers', { type: 'string', describe: 'comma-separated layers (implies --attention)' })
       .option('adapter', { type: 'string', describe: 'PEFT LoRA adapter folder to apply' })
-      .option('reference', { type: 'boolean', default: false, describe: 'also compute L_pref against the adapters-off model (needs path_mask); prints sft and pref' })
+      .option('reference', { type: 'boolean', default: false, describe: 'also compute L_pref against the adapters-off model (needs --adapter and path_mask); prints sft and pref' })
       .option('beta', { type: 'number', default: 0.1, describe: 'preference temperature β' })
       .option('gamma', { type: 'number', default: 0, describe: 'with --grads --reference: gradients of L_SFT + γ·L_pref' })
       .option('normalize-by-weights', { type: 'boolean', default: false, describe: 'L = Σ w·CE / Σ w instead of / N' })
@@ -36,6 +38,14 @@ const forward: CommandModule = {
     });
     try {
       if (a.adapter) await model.loadAdapter(a.adapter as string);
+      // π_ref is the starting model with the adapters off (METHOD.md §5). Without adapters it would
+      // be the model itself: r_j = 0 everywhere and L_pref = ln 2 whatever the batch — refuse.
+      if (a.reference && model.lora === null) {
+        throw new OptionError(
+          `--reference: ${a.model as string} has no LoRA adapters, so π_ref (the base model with adapters off) would be the model itself ` +
+            '(every r_j = 0, L_pref = ln 2 for any batch); give --adapter DIR (a PEFT LoRA folder), or use a model with LoRA adapters attached',
+        );
+      }
       let layers: number[] = [];
       if (a['attention-layers']) {
         layers = String(a['attention-layers']).split(',').map((s) => {
