@@ -9,9 +9,10 @@
  * - random: the path of `full` (same seed, same path), weights on it drawn from U(1, 5).
  * - no-semantic: `full` without the E[θ] term.
  * - no-rarity: `full` without the rarity term, monogram groups only (no flow).
- * - scale-matched: the path and weights of `full`, then every weighted unit gets their mean —
- *   the mean over the model tokens that overlap a code token (or over the code tokens, without a
- *   tokenizer); tokens outside every code token keep 1. The total weight per snippet equals full's
+ * - scale-matched: the path and weights of `full`, then every loss token gets their mean
+ *   (METHOD.md §6) — in training every loss position of the row (target code, sub-words outside
+ *   code tokens, EOS, input code), see `rowFor`; for one snippet alone (draw.ts) every model token
+ *   of it (or every code token, without a tokenizer). The total loss weight equals full's
  *   exactly, so "more loss" is separated from "loss on the right tokens".
  * - shuffled: E[θ] permuted across labels by a seed fixed for the run, used for quotas and weights.
  */
@@ -45,7 +46,7 @@ export const VARIANT_SPECS: Record<Variant, VariantSpec> = {
   random: { mode: 'combined', grouping: 'ngram', rarity: true, semantic: true, onPath: 'uniform', shuffledSalience: false, describe: "full's path, weights ~ U(1,5) on it" },
   'no-semantic': { mode: 'combined', grouping: 'ngram', rarity: true, semantic: false, onPath: 'formula', shuffledSalience: false, describe: 'full without the E[θ] term' },
   'no-rarity': { mode: 'combined', grouping: 'monogram', rarity: false, semantic: true, onPath: 'formula', shuffledSalience: false, describe: 'full without the rarity term, monogram groups only' },
-  'scale-matched': { mode: 'combined', grouping: 'ngram', rarity: true, semantic: true, onPath: 'mean', shuffledSalience: false, describe: "every weighted token gets the mean of full's weights over the snippet" },
+  'scale-matched': { mode: 'combined', grouping: 'ngram', rarity: true, semantic: true, onPath: 'mean', shuffledSalience: false, describe: "every loss token gets the mean of full's weights over the loss tokens" },
   shuffled: { mode: 'combined', grouping: 'ngram', rarity: true, semantic: true, onPath: 'formula', shuffledSalience: true, describe: 'full with E[θ] permuted across labels (fixed per run)' },
 };
 
