@@ -2,6 +2,8 @@
 #include <atomic>
 
 #include "checkpoint.h"
+#include "config.h"
+#include "lora.h"
 #include "convert.h"
 #include "generate.h"
 #include "model_wrap.h"
@@ -52,6 +54,14 @@ std::vector<int64_t> int_list(const Napi::Value& v, const std::string& what) {
   return out;
 }
 
+Napi::Array string_array(Napi::Env env, const std::vector<std::string>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), v[i]);
+  return a;
+}
+
+// The adapter as LoraInfo (src/model/model.ts): the configuration, and per adapted module its
+// path, r, alpha and scaling as PEFT resolves them.
 Napi::Value lora_info(Napi::Env env, eye::CausalLMImpl& m) {
   if (!m.has_lora()) return env.Null();
   const auto& lc = m.lora_config();
@@ -59,9 +69,22 @@ Napi::Value lora_info(Napi::Env env, eye::CausalLMImpl& m) {
   o.Set("r", static_cast<double>(lc.r));
   o.Set("alpha", lc.alpha);
   o.Set("dropout", lc.dropout);
-  Napi::Array t = Napi::Array::New(env, lc.target_modules.size());
-  for (size_t i = 0; i < lc.target_modules.size(); ++i) t.Set(static_cast<uint32_t>(i), lc.target_modules[i]);
-  o.Set("targetModules", t);
+  o.Set("targetModules", string_array(env, lc.target_regex.empty() ? lc.target_modules : std::vector<std::string>{lc.target_regex}));
+  o.Set("targetRegex", lc.target_regex.empty() ? env.Null() : Napi::String::New(env, lc.target_regex));
+  o.Set("useRslora", lc.use_rslora);
+  std::vector<std::string> paths;
+  for (auto& pr : m.projections) paths.push_back(pr.first);
+  const auto targets = eye::resolve_lora_targets(lc, paths);
+  Napi::Array mods = Napi::Array::New(env, targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("path", targets[i].path);
+    t.Set("r", static_cast<double>(targets[i].r));
+    t.Set("alpha", targets[i].alpha);
+    t.Set("scaling", targets[i].scaling);
+    mods.Set(static_cast<uint32_t>(i), t);
+  }
+  o.Set("modules", mods);
   double n = 0;
   Napi::Array names = Napi::Array::New(env, m.lora_tensors().size());
   uint32_t k = 0;
@@ -73,6 +96,23 @@ Napi::Value lora_info(Napi::Env env, eye::CausalLMImpl& m) {
   o.Set("tensors", names);
   o.Set("enabled", m.lora_enabled);
   return o;
+}
+
+// A list of strings, or one string (regex form), as PEFT's target_modules / exclude_modules.
+void names_or_regex(const Napi::Object& o, const char* key, std::vector<std::string>& list, std::string& regex) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return;
+  if (v.IsString()) {
+    regex = v.As<Napi::String>().Utf8Value();
+    if (regex.empty()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + key + " is an empty string");
+    return;
+  }
+  if (!v.IsArray()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + key + " must be an array of module names or a regex string");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    if (!a.Get(i).IsString()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + key + " must hold strings");
+    list.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  }
 }
 
 class AdapterWorker : public PromiseWorker {
@@ -170,28 +210,52 @@ Napi::Value ModelWrap::AddLora(const Napi::CallbackInfo& info) {
     Napi::Object o = options(info, 0);
     auto lk = lock_model(*h_);
     eye::LoraConfig lc;
+    lc.source = "addLora options";
     lc.r = static_cast<int64_t>(number(o, "r", 8));
     lc.alpha = number(o, "alpha", 16);
     lc.dropout = number(o, "dropout", 0.0);
     lc.seed = static_cast<uint64_t>(number(o, "seed", 0));
     if (lc.r < 1) eye::fail(eye::ErrorCode::Argument, "LoRA rank r must be at least 1");
     if (lc.dropout < 0 || lc.dropout >= 1) eye::fail(eye::ErrorCode::Argument, "LoRA dropout must be in [0, 1)");
-    Napi::Value tm = o.Get("targetModules");
-    if (tm.IsArray()) {
-      Napi::Array a = tm.As<Napi::Array>();
-      for (uint32_t i = 0; i < a.Length(); ++i) lc.target_modules.push_back(a.Get(i).ToString().Utf8Value());
-    } else if (h_->model->config.model_type == "gpt_bigcode") {
-      lc.target_modules = {"c_attn", "c_proj", "c_fc"};
-    } else {
-      lc.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    names_or_regex(o, "targetModules", lc.target_modules, lc.target_regex);
+    names_or_regex(o, "excludeModules", lc.exclude_modules, lc.exclude_regex);
+    if (lc.target_modules.empty() && lc.target_regex.empty()) {
+      // PEFT's per-family default (LoraConfig without target_modules).
+      lc.target_modules = eye::default_lora_targets(h_->model->config);
+      if (lc.target_modules.empty())
+        eye::fail(eye::ErrorCode::Argument, "PEFT has no default LoRA target modules for model_type \"" + h_->model->config.model_type +
+                                                "\": pass targetModules (e.g. \"all-linear\")");
+    }
+    Napi::Value ltt = o.Get("layersToTransform");
+    if (ltt.IsNumber()) lc.layers_to_transform.push_back(ltt.As<Napi::Number>().Int64Value());
+    else lc.layers_to_transform = int_list(ltt, "option layersToTransform");
+    Napi::Value lp = o.Get("layersPattern");
+    if (lp.IsString()) lc.layers_pattern.push_back(lp.As<Napi::String>().Utf8Value());
+    else if (!lp.IsUndefined() && !lp.IsNull()) {
+      std::string unused;
+      names_or_regex(o, "layersPattern", lc.layers_pattern, unused);
+    }
+    for (const char* key : {"rankPattern", "alphaPattern"}) {
+      Napi::Value v = o.Get(key);
+      if (v.IsUndefined() || v.IsNull()) continue;
+      if (!v.IsObject() || v.IsArray()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + key + " must be an object {pattern: value}");
+      Napi::Object po = v.As<Napi::Object>();
+      Napi::Array keys = po.GetPropertyNames();
+      for (uint32_t i = 0; i < keys.Length(); ++i) {
+        const std::string k = keys.Get(i).ToString().Utf8Value();
+        Napi::Value x = po.Get(k);
+        if (!x.IsNumber()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + key + "[\"" + k + "\"] must be a number");
+        if (std::string(key) == "rankPattern") lc.rank_pattern.emplace_back(k, x.As<Napi::Number>().Int64Value());
+        else lc.alpha_pattern.emplace_back(k, x.As<Napi::Number>().DoubleValue());
+      }
+    }
+    Napi::Value rs = o.Get("useRslora");
+    if (!rs.IsUndefined() && !rs.IsNull()) {
+      if (!rs.IsBoolean()) eye::fail(eye::ErrorCode::Argument, "option useRslora must be a boolean");
+      lc.use_rslora = rs.As<Napi::Boolean>().Value();
     }
     if (h_->model->has_lora()) eye::fail(eye::ErrorCode::State, "the model already has a LoRA adapter");
-    try {
-      h_->model->add_lora(lc);
-    } catch (const std::runtime_error& e) {
-      if (dynamic_cast<const eye::EngineError*>(&e)) throw;
-      eye::fail(eye::ErrorCode::Argument, e.what());
-    }
+    h_->model->add_lora(lc);
     return lora_info(info.Env(), *h_->model);
   });
 }

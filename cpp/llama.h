@@ -180,6 +180,8 @@ struct CausalLMImpl : torch::nn::Module {
   std::vector<std::pair<std::string, torch::Tensor>> trainable();
   // Folds the adapters into the base weights (W += scaling·B·A) and removes them.
   void merge_lora();
+  // Drops the adapters unmerged (a failed adapter load leaves the model as it was).
+  void remove_lora();
   bool lora_enabled = true;  // false = reference pass through the base model (no copies)
   // The LoRA-dropout stream. On the CPU a CPU generator seeded from the LoRA seed (bit-exact
   // runs and resumes); on CUDA a CUDA (Philox) generator seeded from the same seed, so CUDA runs

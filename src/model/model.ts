@@ -14,8 +14,8 @@ import {
   type NativeBatch,
   type NativeForwardResult,
   type NativeModel,
-  type LoraOptions,
-  type LoraInfo,
+  type LoraOptions as NativeLoraOptions,
+  type LoraInfo as NativeLoraInfo,
   type GenerateOptions,
   type ForwardOptions,
   type NativeGeneration,
@@ -35,6 +35,69 @@ export interface LoadOptions {
 }
 
 export type { ForwardOptions } from '../native/index.ts';
+
+/**
+ * LoRA adapter options: PEFT's LoraConfig fields (PEFT 0.21), camelCase. Module paths are HF's
+ * ("model.layers.0.self_attn.q_proj"); selection is PEFT's (cpp/lora.h):
+ * - `targetModules` list: a module matches when its path equals an entry or ends with "." + entry;
+ *   a string: Python `re.fullmatch` on the full path ("all-linear": every linear but lm_head).
+ *   Default: PEFT's per-family default (q_proj, v_proj for Llama/Qwen2; c_attn for GPTBigCode);
+ *   families where PEFT has none (e.g. Starcoder2) need it. Python-only regex syntax ((?P=…), (?i),
+ *   lookbehind, possessive quantifiers, …) is refused with an EngineArgumentError.
+ * - `layersToTransform` (with optional `layersPattern`, default: the first "<name>.<N>." segment)
+ *   keeps only those layers, for list entries matched as suffixes (not for full paths, as PEFT).
+ * - `rankPattern` / `alphaPattern`: {regex key: value}; a module whose path matches
+ *   "(.*\.)?(key)$" gets that rank/alpha (first key in insertion order wins).
+ * - scaling = alpha / r, or alpha / √r with `useRslora`.
+ */
+export interface LoraOptions extends Omit<NativeLoraOptions, 'targetModules'> {
+  /** Rank r (default 8). */
+  r?: number;
+  /** lora_alpha (default 16). */
+  alpha?: number;
+  /** Dropout on the adapter input during training (default 0). */
+  dropout?: number;
+  targetModules?: string[] | string;
+  excludeModules?: string[] | string;
+  layersToTransform?: number | number[];
+  layersPattern?: string | string[];
+  rankPattern?: Record<string, number>;
+  alphaPattern?: Record<string, number>;
+  useRslora?: boolean;
+  /** Seed of A's initialisation (U(−1/√in, 1/√in), B = 0) and of the dropout stream (default 0). */
+  seed?: number;
+}
+
+/** One adapted projection as PEFT resolves it. */
+export interface LoraModuleInfo {
+  /** HF module path, "model.layers.0.self_attn.q_proj". */
+  path: string;
+  r: number;
+  alpha: number;
+  /** alpha / r (or alpha / √r with useRslora): the factor on B·A. */
+  scaling: number;
+}
+
+/**
+ * The attached adapter. `targetModules` is the configured list (for a string target_modules, the
+ * one-element [pattern], with `targetRegex` set); `modules` is what it selected; `tensors` are the
+ * PEFT names ("base_model.model.<path>.lora_A.weight"); `parameters` counts their elements.
+ */
+export interface LoraInfo extends NativeLoraInfo {
+  targetRegex: string | null;
+  useRslora: boolean;
+  modules: LoraModuleInfo[];
+}
+
+/** saveAdapter options. */
+export interface SaveAdapterOptions {
+  /**
+   * adapter_config.json base_model_name_or_path, written as given (an HF id or a path as typed).
+   * Default: the path this Model was loaded from, as it was passed to Model.load (never made
+   * absolute); for an adapter loaded from a folder, that folder's value is kept when neither is known.
+   */
+  baseModel?: string;
+}
 
 export class Model {
   /** The native object; used by Trainer. */
@@ -112,26 +175,39 @@ export class Model {
    * target modules and freezes the base weights; training then updates only the adapters.
    */
   addLora(opts: LoraOptions = {}): LoraInfo {
-    return this.handle.addLora(opts);
+    return this.handle.addLora(opts as NativeLoraOptions) as LoraInfo;
   }
 
-  /** Loads a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors). */
+  /**
+   * Loads a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) as PEFT 0.21
+   * would (LoraOptions for the selection rules). Fields PEFT implements and we do not (DoRA,
+   * modules_to_save, bias, lora_bias, target_parameters, …), a missing or extra tensor, or a wrong
+   * shape reject with a CheckpointError naming the file and field; the model is then left unchanged.
+   * init_lora_weights is irrelevant at load (the file's tensors replace the initial A, B) except for
+   * initialisations that modify the base weights (pissa, olora, corda, loftq, lora_ga, mica): refused.
+   */
   async loadAdapter(dir: string): Promise<LoraInfo> {
-    return this.handle.loadAdapter(dir);
+    return (await this.handle.loadAdapter(dir)) as LoraInfo;
   }
 
-  /** Saves the adapters in PEFT's format; `baseModel` fills base_model_name_or_path. */
-  async saveAdapter(dir: string, opts: { baseModel?: string } = {}): Promise<LoraInfo> {
-    return this.handle.saveAdapter(dir, { baseModel: opts.baseModel ?? this.dir ?? '' });
+  /**
+   * Saves the adapters as PEFT does: adapter_model.safetensors (float32 adapters; float64 on a
+   * float64 model) and adapter_config.json with every field PEFT 0.21 writes, each atomically.
+   */
+  async saveAdapter(dir: string, opts: SaveAdapterOptions = {}): Promise<LoraInfo> {
+    return (await this.handle.saveAdapter(dir, { baseModel: opts.baseModel ?? this.dir ?? '' })) as LoraInfo;
   }
 
-  /** Folds the adapters into the base weights (W += α/r·B·A); save() then writes a plain HF checkpoint. */
+  /**
+   * Folds the adapters into the base weights (W += scaling·B·A, computed in float64, rounded once
+   * into the weights' dtype) and removes them; save() then writes a plain HF checkpoint.
+   */
   mergeLora(): void {
     this.handle.mergeLora();
   }
 
   get lora(): LoraInfo | null {
-    return this.handle.loraInfo();
+    return this.handle.loraInfo() as LoraInfo | null;
   }
 
   /** Greedy or beam decoding of token-id prompts (left-padded internally), off the JS thread. */

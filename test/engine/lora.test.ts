@@ -24,7 +24,7 @@ test('a fresh adapter leaves outputs bit-identical; training moves only the adap
   const { model } = await tinyModel(TINY, { seed: 2 });
   const b = pathBatch();
   const base = await model.forward(b);
-  const info = model.addLora({ r: 4, alpha: 8, seed: 3 });
+  const info = model.addLora({ r: 4, alpha: 8, seed: 3, targetModules: 'all-linear' });
   t.is(info.tensors.length, 2 * 7 * TINY.layers);
   t.true(info.tensors.includes('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight'));
   t.true(same((await model.forward(b)).logits.data, base.logits.data));
@@ -116,7 +116,7 @@ test('an adapter written with PEFT naming by an independent fixture loads and eq
 
 test('L_pref = ln 2 at initialisation and its gradient matches finite differences', async (t) => {
   const { model } = await tinyModel({ ...TINY, layers: 1 }, { seed: 12, dtype: 'float64' });
-  model.addLora({ r: 2, alpha: 4, seed: 5 });
+  model.addLora({ r: 2, alpha: 4, seed: 5, targetModules: 'all-linear' });
   const b = pathBatch(3);
   const f0 = await model.forward(b, { reference: true });
   t.is(f0.pref, Math.log(2));
@@ -169,4 +169,13 @@ test('a training step with γ > 0 reports sft, pref (ln 2 at step 1) and their s
     t.is(s.prefSequences, 2);
     model.dispose();
   }
+});
+
+test('without targetModules, addLora uses PEFT\'s default for the family (LoraConfig without target_modules)', async (t) => {
+  const { model } = await tinyModel(TINY, { seed: 2 });
+  const info = model.addLora({ r: 2 });
+  t.deepEqual(info.targetModules, ['q_proj', 'v_proj']);
+  t.deepEqual(info.modules.map((m) => m.path), ['model.layers.0.self_attn.q_proj', 'model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj']);
+  t.like(info.modules[0], { r: 2, alpha: 16, scaling: 8 });
+  model.dispose();
 });

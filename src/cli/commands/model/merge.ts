@@ -1,0 +1,105 @@
+/**
+ * `eyemulator model merge --model DIR --adapter DIR --out DIR [--dtype D] [--threads N] [--device D]`:
+ * folds a PEFT LoRA adapter into its base model and writes a plain HF folder (config.json +
+ * model.safetensors, or shards above --max-shard-size), with the base's tokenizer and generation
+ * files copied beside it. The result loads in transformers (and here) without PEFT.
+ *
+ * The adapter is read as PEFT 0.21 reads it (Model.loadAdapter: refusals name the file and field);
+ * each adapted weight becomes W + scaling·B·A, the product taken in float64 and rounded once into
+ * --dtype. --dtype defaults to the base's stored dtype (config.json "dtype"/"torch_dtype"; float32
+ * when absent), so a bfloat16 base stays bfloat16. Every file is written atomically.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { Model } from '../../../model/model.ts';
+import type { Dtype } from '../../../native/index.ts';
+import { InputError } from '../../../util/errors.ts';
+import { stripBom } from '../../../util/json.ts';
+
+/** Files of a HF model folder that are not weights and travel with a merged model unchanged. */
+export const COMPANION_FILES = [
+  'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'added_tokens.json', 'vocab.json',
+  'merges.txt', 'tokenizer.model', 'chat_template.jinja', 'chat_template.json', 'generation_config.json',
+];
+
+const DTYPES: Dtype[] = ['float32', 'float64', 'bfloat16', 'float16'];
+
+/** The dtype a HF folder stores its weights in, from config.json (v5 "dtype", v4 "torch_dtype"). */
+export function storedDtype(modelDir: string): Dtype {
+  const path = join(modelDir, 'config.json');
+  if (!existsSync(path)) throw new InputError('no config.json: not a Hugging Face model folder', { file: modelDir });
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(stripBom(readFileSync(path, 'utf8')));
+  } catch (e) {
+    throw new InputError(`not valid JSON (${(e as Error).message})`, { file: path });
+  }
+  const d = (cfg.dtype ?? cfg.torch_dtype) as string | undefined;
+  return d && (DTYPES as string[]).includes(d) ? (d as Dtype) : 'float32';
+}
+
+/** Copies a file atomically: temp file in the target folder, fsync, rename. */
+function copyAtomic(from: string, to: string): void {
+  const tmp = `${to}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const data = readFileSync(from);
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, to);
+}
+
+/**
+ * Loads `model` + `adapter`, merges, saves to `out`, copies the companion files. Returns what was
+ * merged (the adapted module paths) and the dtype written.
+ */
+export async function mergeAdapter(opts: {
+  model: string; adapter: string; out: string; dtype?: Dtype; threads?: number; device?: string; maxShardSize?: string;
+}): Promise<{ modules: string[]; dtype: Dtype; copied: string[] }> {
+  const dtype = opts.dtype ?? storedDtype(opts.model);
+  const model = await Model.load(opts.model, { dtype, threads: opts.threads, device: opts.device });
+  try {
+    const info = await model.loadAdapter(opts.adapter);
+    model.mergeLora();
+    mkdirSync(opts.out, { recursive: true });
+    await model.save(opts.out, { dtype, ...(opts.maxShardSize ? { maxShardSize: opts.maxShardSize } : {}) });
+    const copied: string[] = [];
+    for (const f of COMPANION_FILES) {
+      if (existsSync(join(opts.model, f))) {
+        copyAtomic(join(opts.model, f), join(opts.out, f));
+        copied.push(f);
+      }
+    }
+    return { modules: info.modules.map((m) => m.path), dtype, copied };
+  } finally {
+    model.dispose();
+  }
+}
+
+const merge: CommandModule = {
+  command: 'merge',
+  describe: 'fold a PEFT LoRA adapter into its base model and write a plain Hugging Face model folder',
+  builder: (y) =>
+    y
+      .option('model', { type: 'string', demandOption: true, describe: 'base HF model folder' })
+      .option('adapter', { type: 'string', demandOption: true, describe: 'PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors)' })
+      .option('out', { type: 'string', demandOption: true, describe: 'output folder for the merged model' })
+      .option('dtype', { choices: DTYPES, describe: 'dtype of the merged weights (default: the base\'s stored dtype)' })
+      .option('max-shard-size', { type: 'string', describe: 'largest safetensors file, e.g. "5GB" (default "50GB", as transformers)' })
+      .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' })
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N' }),
+  handler: async (a) => {
+    const r = await mergeAdapter({
+      model: a.model as string, adapter: a.adapter as string, out: a.out as string, dtype: a.dtype as Dtype | undefined,
+      threads: a.threads as number | undefined, device: a.device as string, maxShardSize: a['max-shard-size'] as string | undefined,
+    });
+    console.log(`merged ${r.modules.length} adapted modules into ${a.out as string} (${r.dtype})` +
+      (r.copied.length ? `; copied ${r.copied.join(', ')}` : ''));
+  },
+};
+export default merge;
