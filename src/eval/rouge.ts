@@ -9,8 +9,9 @@
  * Tokens (per target kind, see docs/metrics.md):
  * - English (summaries): `rougeScoreTokens` = rouge-score's `tokenize.tokenize` with
  *   `use_stemmer=True`: lower-case, every run of characters other than [a-z0-9] becomes a space,
- *   split on whitespace, Porter-stem tokens longer than 3 characters (NLTK ORIGINAL_ALGORITHM,
- *   porter.ts), keep the tokens matching ^[a-z0-9]+$. "a.b(c);" → a b c.
+ *   split on whitespace, Porter-stem tokens longer than 3 characters with NLTK's default
+ *   `PorterStemmer()` (NLTK_EXTENSIONS — rouge-score's `porter.PorterStemmer()`; porter.ts), keep
+ *   the tokens matching ^[a-z0-9]+$. "a.b(c);" → a b c.
  * - Code (translation, completion targets): `codeRougeTokens` = CodeXGLUE `splitPuncts`
  *   (`codeTokens`), case kept, no stemming: rouge-score's tokenizer would drop every operator and
  *   bracket (`a + b` = `a - b`) and stem identifiers, which is wrong for code.
@@ -18,7 +19,7 @@
  */
 import { codeTokens } from './tokenize.ts';
 import { checkLengths } from './exact.ts';
-import { porterStemOriginal } from './porter.ts';
+import { porterStem } from './porter.ts';
 
 export type RougeTokenizer = 'rouge-score' | 'code';
 
@@ -32,12 +33,12 @@ export interface RougeOptions {
 const NON_ALNUM = /[^a-z0-9]+/g;
 const VALID = /^[a-z0-9]+$/;
 
-/** rouge-score `tokenize.tokenize(text, PorterStemmer('ORIGINAL_ALGORITHM'))` (`stem` default true). */
+/** rouge-score `tokenize.tokenize(text, nltk PorterStemmer())` (`stem` default true; false: no stemmer). */
 export function rougeScoreTokens(s: string, stem = true): string[] {
   const parts = s.toLowerCase().replace(NON_ALNUM, ' ').split(/\s+/u);
   const out: string[] = [];
   for (const p of parts) {
-    const t = stem && p.length > 3 ? porterStemOriginal(p) : p;
+    const t = stem && p.length > 3 ? porterStem(p) : p;
     if (VALID.test(t)) out.push(t);
   }
   return out;
