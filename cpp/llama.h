@@ -1,6 +1,8 @@
-// Decoder-only transformer of the Llama family (LlamaForCausalLM, Qwen2ForCausalLM), written as a
-// torch::nn::Module tree whose parameter names are exactly Hugging Face's
-// ("model.layers.0.self_attn.q_proj.weight", ...), so real checkpoints load by name.
+// Decoder-only causal LMs (config.h lists the architectures), written as a torch::nn::Module tree
+// whose parameter names are exactly Hugging Face's ("model.layers.0.self_attn.q_proj.weight", ...),
+// so real checkpoints load by name. One CausalLM runs every family through its FamilyDecoder
+// (the Llama block here; GPTBigCode, StarCoder2, Phi-3 in their own files), so training, loss rows,
+// KV-cache generation, attention capture and LoRA (over `projections`) are family-independent.
 // Attention is explicit (libtorch 1.13 has no fused SDPA); on libtorch >= 2 the public
 // scaled_dot_product_attention is used when no attention probabilities are requested.
 #pragma once
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "config.h"
+#include "rope.h"
 #include "lora.h"  // LoraConfig; the LoRA members of ProjImpl/CausalLMImpl are defined in lora.cpp
 
 namespace eye {
@@ -69,23 +72,54 @@ struct LayerNormImpl : torch::nn::Module {
 };
 TORCH_MODULE(LayerNorm);
 
-struct RotaryEmbedding {
-  RotaryEmbedding() = default;
-  RotaryEmbedding(const ModelConfig& c);
-  // cos, sin of shape [B, 1, T, head_dim] for the given positions [B, T], in `dtype`.
-  std::pair<torch::Tensor, torch::Tensor> operator()(const torch::Tensor& positions, torch::ScalarType dtype) const;
-  torch::Tensor inv_freq;  // float64 [head_dim/2]; cast per call (f32 for f32/bf16/f16 models, as HF)
+// What every layer of one forward pass shares (CausalLMImpl::hidden builds it once per call).
+struct LayerInputs {
+  torch::Tensor cos, sin;     // [B,1,T,rotary_dim]; undefined without RoPE
+  torch::Tensor mask;         // additive [B,1,T,Tk]: causal + padding
+  torch::Tensor window_mask;  // the same with the model's sliding window (defined when a layer has one)
+  const torch::Tensor& mask_for(int64_t window) const { return window > 0 ? window_mask : mask; }
 };
 
+// Appends this step's keys/values [B,KV,T,D] to a layer's cache when one is given (k, v become the
+// whole cached sequence).
+void append_cache(torch::Tensor& k, torch::Tensor& v, torch::Tensor* k_cache, torch::Tensor* v_cache);
+
+// Attention of every family: q [B,H,T,D], k/v [B,KV,Tk,D] (H a multiple of KV; query head h uses
+// kv head h / (H/KV), HF repeat_kv order), additive mask [B,1,T,Tk], scores = scale·q·kᵀ.
+// Returns [B,T,H·D]. With probs_out the explicit path runs and stores softmax probabilities
+// [B,H,T,Tk] there; otherwise libtorch >= 2 uses scaled_dot_product_attention.
+torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask,
+                     double scale, torch::Tensor* probs_out);
+
+// A family's decoder stack: the module registered under "model." (or "transformer." for
+// GPTBigCode) whose parameter names are HF's. CausalLMImpl runs every family through it.
+struct FamilyDecoder : torch::nn::Module {
+  // Input hidden states [B,T,E] of ids [B,T] at positions [B,T] (GPTBigCode adds learned positions,
+  // Granite multiplies by embedding_multiplier).
+  virtual torch::Tensor embed(const torch::Tensor& ids, const torch::Tensor& positions) = 0;
+  // Layer i on h [B,T,E]; k_cache/v_cache: this layer's cache (KVCache), or null.
+  virtual torch::Tensor layer(int64_t i, const torch::Tensor& h, const LayerInputs& in, torch::Tensor* probs_out,
+                              torch::Tensor* k_cache, torch::Tensor* v_cache) = 0;
+  virtual torch::Tensor final_norm(const torch::Tensor& h) = 0;
+  virtual torch::Tensor& embedding_weight() = 0;  // [V,E], the tied output projection too
+  // Every linear layer as (HF module path, e.g. "model.layers.0.self_attn.q_proj", Proj).
+  virtual void list_projections(std::vector<std::pair<std::string, Proj>>& out) = 0;
+  virtual const char* root_name() const { return "model"; }
+};
+
+// The Llama block, shared by the families that are the Llama block plus named, small deltas
+// (each a config flag, read in config.cpp): Llama; Qwen2 (q/k/v biases); Qwen3 (q/k RMSNorm per
+// head); Mistral (sliding window); Granite (multipliers); SmolLM3 (layers without RoPE).
 struct AttentionImpl : torch::nn::Module {
-  AttentionImpl(const ModelConfig& c);
-  // mask: additive [B,1,Tq,Tk]. With a cache, k/v of the new tokens are appended to (*k_cache,
-  // *v_cache) and attention runs over the whole cached sequence.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache = nullptr,
-                        torch::Tensor* v_cache = nullptr);
+  AttentionImpl(const ModelConfig& c, int64_t layer);
+  // With a cache, k/v of the new tokens are appended and attention runs over the whole sequence.
+  torch::Tensor forward(const torch::Tensor& x, const LayerInputs& in, torch::Tensor* probs_out,
+                        torch::Tensor* k_cache = nullptr, torch::Tensor* v_cache = nullptr);
   Proj q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
-  int64_t n_heads, n_kv_heads, head_dim;
+  RMSNorm q_norm{nullptr}, k_norm{nullptr};  // Qwen3 only
+  int64_t n_heads, n_kv_heads, head_dim, window;
+  bool use_rope;
+  double scale;  // 1/√head_dim, or Granite's attention_multiplier
 };
 TORCH_MODULE(Attention);
 
@@ -97,63 +131,35 @@ struct MLPImpl : torch::nn::Module {
 TORCH_MODULE(MLP);
 
 struct DecoderLayerImpl : torch::nn::Module {
-  DecoderLayerImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& cos, const torch::Tensor& sin,
-                        const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache = nullptr,
-                        torch::Tensor* v_cache = nullptr);
+  DecoderLayerImpl(const ModelConfig& c, int64_t layer);
+  torch::Tensor forward(const torch::Tensor& h, const LayerInputs& in, torch::Tensor* probs_out,
+                        torch::Tensor* k_cache = nullptr, torch::Tensor* v_cache = nullptr);
   Attention self_attn{nullptr};
   MLP mlp{nullptr};
   RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+  double residual_multiplier;  // Granite (1 elsewhere)
 };
 TORCH_MODULE(DecoderLayer);
 
-// The "model." prefix of HF names.
-struct DecoderImpl : torch::nn::Module {
-  DecoderImpl(const ModelConfig& c);
+// "model." of the Llama-block families.
+struct DecoderImpl : FamilyDecoder {
+  explicit DecoderImpl(const ModelConfig& c);
+  torch::Tensor embed(const torch::Tensor& ids, const torch::Tensor& positions) override;
+  torch::Tensor layer(int64_t i, const torch::Tensor& h, const LayerInputs& in, torch::Tensor* probs_out,
+                      torch::Tensor* k_cache, torch::Tensor* v_cache) override;
+  torch::Tensor final_norm(const torch::Tensor& h) override { return norm(h); }
+  torch::Tensor& embedding_weight() override { return embed_tokens->weight; }
+  void list_projections(std::vector<std::pair<std::string, Proj>>& out) override;
   Embedding embed_tokens{nullptr};
   torch::nn::ModuleList layers{nullptr};
   RMSNorm norm{nullptr};
+  double embedding_multiplier;
 };
-TORCH_MODULE(Decoder);
 
-// GPTBigCode (StarCoder) blocks, with HF's names: transformer.h.N.{ln_1, attn.c_attn, attn.c_proj,
-// ln_2, mlp.c_fc, mlp.c_proj}.
-struct BigCodeAttentionImpl : torch::nn::Module {
-  BigCodeAttentionImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache,
-                        torch::Tensor* v_cache);
-  Proj c_attn{nullptr}, c_proj{nullptr};
-  int64_t n_heads, head_dim;
-  bool multi_query;
-};
-TORCH_MODULE(BigCodeAttention);
-
-struct BigCodeMLPImpl : torch::nn::Module {
-  BigCodeMLPImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x);
-  Proj c_fc{nullptr}, c_proj{nullptr};
-  bool tanh_gelu;
-};
-TORCH_MODULE(BigCodeMLP);
-
-struct BigCodeBlockImpl : torch::nn::Module {
-  BigCodeBlockImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& h, const torch::Tensor& mask, torch::Tensor* probs_out, torch::Tensor* k_cache,
-                        torch::Tensor* v_cache);
-  LayerNorm ln_1{nullptr}, ln_2{nullptr};
-  BigCodeAttention attn{nullptr};
-  BigCodeMLP mlp{nullptr};
-};
-TORCH_MODULE(BigCodeBlock);
-
-// The "transformer." prefix of GPTBigCode names.
-struct BigCodeDecoderImpl : torch::nn::Module {
-  BigCodeDecoderImpl(const ModelConfig& c);
-  Embedding wte{nullptr}, wpe{nullptr};
-  torch::nn::ModuleList h{nullptr};
-  LayerNorm ln_f{nullptr};
-};
-TORCH_MODULE(BigCodeDecoder);
+// The other families, one file each.
+std::shared_ptr<FamilyDecoder> make_bigcode_decoder(const ModelConfig& c);     // bigcode.cpp (GPTBigCode)
+std::shared_ptr<FamilyDecoder> make_starcoder2_decoder(const ModelConfig& c);  // starcoder2.cpp
+std::shared_ptr<FamilyDecoder> make_phi3_decoder(const ModelConfig& c);        // phi3.cpp
 
 struct CausalLMImpl : torch::nn::Module {
   explicit CausalLMImpl(const ModelConfig& c);
@@ -182,7 +188,13 @@ struct CausalLMImpl : torch::nn::Module {
   void merge_lora();
   // Drops the adapters unmerged (a failed adapter load leaves the model as it was).
   void remove_lora();
+  // Module paths LoRA may target (the projections), and every other module path (for PEFT's
+  // "target is not a supported module" check; cpp/lora.cpp).
+  std::vector<std::string> lora_module_paths() const;
+  std::vector<std::string> non_lora_module_paths() const;
   bool lora_enabled = true;  // false = reference pass through the base model (no copies)
+  // Activation checkpointing per decoder layer when gradients are recorded (cpp/activation_checkpoint.h).
+  bool gradient_checkpointing = false;
   // The LoRA-dropout stream. On the CPU a CPU generator seeded from the LoRA seed (bit-exact
   // runs and resumes); on CUDA a CUDA (Philox) generator seeded from the same seed, so CUDA runs
   // repeat among themselves but draw different masks than the CPU.
@@ -194,11 +206,11 @@ struct CausalLMImpl : torch::nn::Module {
   torch::Device device() const { return device_; }
 
   ModelConfig config;
-  Decoder model{nullptr};               // Llama/Qwen2
-  BigCodeDecoder transformer{nullptr};  // GPTBigCode
+  // The family's decoder stack, registered as "model" (or "transformer" for GPTBigCode).
+  std::shared_ptr<FamilyDecoder> decoder;
   Proj lm_head{nullptr};  // null when tie_word_embeddings
   // The input embedding matrix (tied output projection).
-  torch::Tensor& embedding_weight() { return transformer ? transformer->wte->weight : model->embed_tokens->weight; }
+  torch::Tensor& embedding_weight() { return decoder->embedding_weight(); }
   RotaryEmbedding rope;
   std::vector<std::pair<std::string, Proj>> projections;  // HF module path → projection
 
