@@ -5,8 +5,9 @@
  *   penalty = γ·(chunks/m)^β, score = (1 − penalty)·Fmean;   0 when m = 0 or either side is empty.
  *
  * Matching stages, in NLTK's order: (1) exact (after lower-casing, NLTK's `preprocess=str.lower`),
- * (2) Porter stem (npm `stemmer`, Martin Porter's original algorithm; NLTK's PorterStemmer
- * defaults to its "NLTK_EXTENSIONS" mode, which differs on a few irregular words), (3) WordNet
+ * (2) Porter stem with NLTK's default `PorterStemmer()` (NLTK_EXTENSIONS, porter.ts — the npm
+ * `stemmer` package used before is Martin Porter's revision and differs on e.g. arrays, keys,
+ * days, carefully), (3) WordNet
  * synonyms — NOT done here: no WordNet is shipped, so synonym matches are never made. This is a
  * deviation from NLTK's default and is stated wherever the score is reported.
  *
@@ -20,7 +21,7 @@
  * Tokens: lower-cased CodeXGLUE splitPuncts (`codeTokens`) by default.
  * Per example in [0, 100]; the corpus value is the mean of sentence scores.
  */
-import { stemmer } from 'stemmer';
+import { porterStem } from './porter.ts';
 import { codeTokens } from './tokenize.ts';
 import { checkLengths } from './exact.ts';
 
@@ -59,8 +60,8 @@ export function meteorAlign(hypTokens: readonly string[], refTokens: readonly st
   let stems: Array<[number, number]> = [];
   if (stem) {
     // NLTK stems the remaining words and matches them, then drops the matched originals.
-    const hs: Enum[] = hyp.map(([i, w]) => [i, stemmer(w)]);
-    const rs: Enum[] = ref.map(([i, w]) => [i, stemmer(w)]);
+    const hs: Enum[] = hyp.map(([i, w]) => [i, porterStem(w)]);
+    const rs: Enum[] = ref.map(([i, w]) => [i, porterStem(w)]);
     stems = matchEnums(hs, rs);
   }
   return [...exact, ...stems].sort((a, b) => a[0] - b[0]);

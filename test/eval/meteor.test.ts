@@ -33,3 +33,11 @@ test('identical input is below 100 (fragmentation penalty γ·(1/m)^β); empty �
   t.is(meteor('', 'a b'), 0);
   t.is(meteor('x y', 'a b'), 0);
 });
+
+test("METEOR stems with NLTK's default PorterStemmer (as NLTK's meteor_score does)", (t) => {
+  // NLTK 3.10.3 single_meteor_score(reference, hypothesis, wordnet=<no synsets>), printed by
+  // scripts/fixtures/metric_references.py: arrays/array, care/carefully and day/days match only
+  // with NLTK's stems (the npm `stemmer` package gives arrai, carefulli, dai).
+  t.true(Math.abs(meteor('handle the arrays with care', 'handles arrays carefully') - 46.875) < 1e-9);
+  t.true(Math.abs(meteor('the days are carefully counted', 'each day is counted with care') - 25.423728813559315) < 1e-9);
+});
