@@ -6,8 +6,9 @@
  *   CodeXGLUE numbers use this and nothing else.
  * - `codeTokens`: CodeXGLUE's `splitPuncts` (code-to-text evaluator,
  *   `re.findall(r"[\w]+|[^\s\w]", line)`): runs of word characters, and every other non-space
- *   character on its own. Used where a metric needs lexical tokens of code (METEOR, ROUGE-L,
- *   CrystalBLEU, smoothed sentence BLEU): `a.b(c);` is `a . b ( c ) ;`, not one "word".
+ *   character on its own. Used where a metric needs lexical tokens of code (METEOR, ROUGE-L on
+ *   code targets, CrystalBLEU, BLEU on summaries, smoothed sentence BLEU): `a.b(c);` is
+ *   `a . b ( c ) ;`, not one "word".
  * - `stripComments`: CodeBLEU's `remove_comments_and_docstrings` for C-family languages.
  */
 
