@@ -4,6 +4,7 @@
 #include <torch/version.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -208,8 +209,24 @@ CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dty
                                         ", but a parameter needs F32, F16, BF16 or F64 (quantized checkpoints are not "
                                         "supported: dequantize it first, e.g. with transformers)");
       if (report && report->source_dtype.empty()) report->source_dtype = e.dtype;
-      param.copy_(f.view(name));  // mapped file → parameter, converting only if the dtypes differ
-      f.release(name);            // drop this tensor's mapped pages from the resident set now
+      // Mapped file → parameter (converting only if the dtypes differ), in slices of rows of about
+      // 16 MB whose mapped pages are dropped as soon as they are copied: a large embedding then
+      // never has all its file pages resident beside the parameter.
+      torch::Tensor src = f.view(name);
+      const int64_t rows = param.dim() > 0 ? param.size(0) : 1;
+      const uint64_t row_bytes = rows > 0 ? (e.end - e.begin) / static_cast<uint64_t>(rows) : 0;
+      const int64_t step = row_bytes > 0 ? std::max<int64_t>(1, static_cast<int64_t>((16u << 20) / row_bytes)) : rows;
+      if (param.dim() == 0 || step >= rows) {
+        param.copy_(src);
+      } else {
+        for (int64_t r = 0; r < rows; r += step) {
+          const int64_t n = std::min(step, rows - r);
+          param.narrow(0, r, n).copy_(src.narrow(0, r, n));
+          f.release(name, static_cast<uint64_t>(r) * row_bytes, static_cast<uint64_t>(r + n) * row_bytes);
+        }
+      }
+      src = torch::Tensor();
+      f.release(name);  // whatever pages of this tensor are still resident (the slice edges)
       used.insert(name);
     }
     if (report) {

@@ -225,6 +225,16 @@ torch::Tensor SafetensorsFile::view(const std::string& name) const {
   return torch::from_blob(ptr, e.shape, [keep](void*) mutable { keep.reset(); }, opts);
 }
 
+void SafetensorsFile::release(const std::string& name, uint64_t begin, uint64_t end) const {
+  const TensorEntry& e = entry(name);
+  end = std::min(end, e.end - e.begin);
+  if (begin >= end) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t lo = (reinterpret_cast<uintptr_t>(data_ + e.begin + begin) + page - 1) / page * page;
+  const uintptr_t hi = reinterpret_cast<uintptr_t>(data_ + e.begin + end) / page * page;
+  if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+}
+
 void SafetensorsFile::release(const std::string& name) const {
   const TensorEntry& e = entry(name);
   if (e.begin == e.end) return;

@@ -43,6 +43,9 @@ class SafetensorsFile {
   // file). Call after the bytes were copied: a load then holds one tensor's pages at a time, not
   // the whole file's (peak RSS ≈ model + largest tensor instead of model + file).
   void release(const std::string& name) const;
+  // The same for bytes [begin, end) of a tensor's data (offsets within the tensor), rounded inward
+  // to whole pages, so the pages of neighbouring bytes that were not consumed yet are kept.
+  void release(const std::string& name, uint64_t begin, uint64_t end) const;
 
  private:
   std::string path_;

@@ -16,7 +16,7 @@ export function memoryTable(j: any): { title: string; rows: Row[] } {
       { metric: 'RSS before the load (node + libtorch)', value: mib(j.rssBaseline) },
       { metric: '(peak − that) / file size', value: typeof j.peakAboveBaselineOverFile === 'number' ? `${j.peakAboveBaselineOverFile.toFixed(2)}×` : 'n/a' },
       { metric: 'load time', value: `${Math.round(j.loadMs)} ms` },
-      { metric: 'one LoRA step (1×64)', value: `${Math.round(j.stepMs)} ms` },
+      { metric: 'one LoRA step (1×8, bf16 compute)', value: `${Math.round(j.stepMs)} ms` },
     ],
   };
 }
