@@ -32,7 +32,7 @@ export function describeModelDir(dir: string) {
   if (existsSync(join(dir, 'model.safetensors'))) files.push('model.safetensors');
   else if (existsSync(join(dir, 'model.safetensors.index.json'))) {
     const idx = JSON.parse(stripBom(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')));
-    files.push(...new Set(Object.values(idx.weight_map ?? {}) as string[]));
+    files.push(...[...new Set(Object.values(idx.weight_map ?? {}) as string[])].sort());
   } else throw new InputError('no model.safetensors or model.safetensors.index.json', { file: dir });
   const tensors: HeaderTensor[] = files.flatMap((f) => readSafetensorsHeader(join(dir, f)).tensors);
   const numel = (t: HeaderTensor) => t.shape.reduce((a, b) => a * b, 1);
