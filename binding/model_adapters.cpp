@@ -72,9 +72,7 @@ Napi::Value lora_info(Napi::Env env, eye::CausalLMImpl& m) {
   o.Set("targetModules", string_array(env, lc.target_regex.empty() ? lc.target_modules : std::vector<std::string>{lc.target_regex}));
   o.Set("targetRegex", lc.target_regex.empty() ? env.Null() : Napi::String::New(env, lc.target_regex));
   o.Set("useRslora", lc.use_rslora);
-  std::vector<std::string> paths;
-  for (auto& pr : m.projections) paths.push_back(pr.first);
-  const auto targets = eye::resolve_lora_targets(lc, paths);
+  const auto targets = eye::resolve_lora_targets(lc, m.lora_module_paths());
   Napi::Array mods = Napi::Array::New(env, targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
     Napi::Object t = Napi::Object::New(env);

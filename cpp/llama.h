@@ -192,6 +192,10 @@ struct CausalLMImpl : torch::nn::Module {
   // "target is not a supported module" check; cpp/lora.cpp).
   std::vector<std::string> lora_module_paths() const;
   std::vector<std::string> non_lora_module_paths() const;
+  // Module paths LoRA may target (the projections), and every other module path (for PEFT's
+  // "target is not a supported module" check; cpp/lora.cpp).
+  std::vector<std::string> lora_module_paths() const;
+  std::vector<std::string> non_lora_module_paths() const;
   bool lora_enabled = true;  // false = reference pass through the base model (no copies)
   // Activation checkpointing per decoder layer when gradients are recorded (cpp/activation_checkpoint.h).
   bool gradient_checkpointing = false;

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cmath>
 #include <regex>
+#include <set>
 
 #include "errors.h"
 #include "llama.h"
@@ -118,7 +119,8 @@ std::string python_regex_to_ecmascript(const std::string& p, const std::string& 
   return out;
 }
 
-std::vector<LoraTarget> resolve_lora_targets(const LoraConfig& lc, const std::vector<std::string>& module_paths) {
+std::vector<LoraTarget> resolve_lora_targets(const LoraConfig& lc, const std::vector<std::string>& module_paths,
+                                             const std::vector<std::string>& other_modules) {
   const std::string& src = lc.source;
   if (lc.r < 1) config_fail(src, "field \"r\" must be a positive integer (got " + std::to_string(lc.r) + ")");
   const bool all_linear = !lc.target_regex.empty() && lower(lc.target_regex) == "all-linear";
@@ -159,25 +161,28 @@ std::vector<LoraTarget> resolve_lora_targets(const LoraConfig& lc, const std::ve
   for (const auto& [k, v] : lc.alpha_pattern)
     alpha_res.emplace_back(compile(k, "(.*\\.)?(" + python_regex_to_ecmascript(k, src, "alpha_pattern") + ")", src, "alpha_pattern"), v);
 
+  // PEFT's check_target_module_exists for one module path.
+  auto selected = [&](const std::string& key) {
+    // exclude_modules first (PEFT returns _ExcludedModule before looking at targets).
+    if (!lc.exclude_regex.empty() ? std::regex_match(key, exclude_re) : list_match(lc.exclude_modules, key)) return false;
+    if (all_linear) return key != "lm_head";  // every linear but the output layer (HF get_output_embeddings)
+    if (use_regex) return std::regex_match(key, target_re);
+    // a full path: taken whatever layers_to_transform says (PEFT's order of checks)
+    if (std::find(lc.target_modules.begin(), lc.target_modules.end(), key) != lc.target_modules.end()) return true;
+    if (!list_match(lc.target_modules, key)) return false;
+    if (lc.layers_to_transform.empty()) return true;
+    const int64_t idx = layer_index(key);
+    return idx >= 0 && std::find(lc.layers_to_transform.begin(), lc.layers_to_transform.end(), idx) != lc.layers_to_transform.end();
+  };
+  if (!all_linear)
+    for (const auto& key : other_modules)
+      if (selected(key))
+        config_fail(src, "field \"target_modules\" selects \"" + key +
+                             "\", which is not a linear projection (PEFT would fail on it, or adapt an embedding the engine "
+                             "cannot); name only linear modules (q_proj, …) or use \"all-linear\"");
   std::vector<LoraTarget> out;
   for (const auto& key : module_paths) {
-    // exclude_modules first (PEFT returns _ExcludedModule before looking at targets).
-    if (!lc.exclude_regex.empty() ? std::regex_match(key, exclude_re) : list_match(lc.exclude_modules, key)) continue;
-    bool found;
-    if (all_linear) {
-      found = key != "lm_head";  // every linear but the output layer (HF get_output_embeddings)
-    } else if (use_regex) {
-      found = std::regex_match(key, target_re);
-    } else if (std::find(lc.target_modules.begin(), lc.target_modules.end(), key) != lc.target_modules.end()) {
-      found = true;  // a full path: taken whatever layers_to_transform says (PEFT's order of checks)
-    } else {
-      found = list_match(lc.target_modules, key);
-      if (found && !lc.layers_to_transform.empty()) {
-        const int64_t idx = layer_index(key);
-        found = idx >= 0 && std::find(lc.layers_to_transform.begin(), lc.layers_to_transform.end(), idx) != lc.layers_to_transform.end();
-      }
-    }
-    if (!found) continue;
+    if (!selected(key)) continue;
     LoraTarget t{key, lc.r, lc.alpha, 0.0};
     for (const auto& [re, v] : rank_res)
       if (std::regex_match(key, re)) { t.r = v; break; }
@@ -210,11 +215,30 @@ torch::Tensor ProjImpl::add_lora_branch(const torch::Tensor& x, const torch::Ten
   return y + torch::matmul(torch::matmul(xin, lora_A.to(x.scalar_type()).t()), lora_B.to(x.scalar_type()).t()) * lora_scaling;
 }
 
+std::vector<std::string> CausalLMImpl::lora_module_paths() const {
+  std::vector<std::string> out;
+  for (const auto& pr : projections) out.push_back(pr.first);
+  return out;
+}
+
+std::vector<std::string> CausalLMImpl::non_lora_module_paths() const {
+  std::set<std::string> proj;
+  for (const auto& pr : projections) proj.insert(pr.first);
+  std::vector<std::string> out;
+  for (const auto& item : named_modules("", /*include_self=*/false))
+    if (!proj.count(item.key())) out.push_back(item.key());
+  // HF's parameter-free submodules the engine computes inline (PEFT sees them in named_modules).
+  for (const auto& p : std::vector<std::string>(out))
+    if (ends_with(p, ".mlp")) {
+      out.push_back(p + ".act_fn");  // Llama-like families
+      out.push_back(p + ".act");     // GPTBigCode
+    }
+  return out;
+}
+
 void CausalLMImpl::add_lora(const LoraConfig& lc) {
   if (has_lora()) fail(ErrorCode::State, "the model already has a LoRA adapter");
-  std::vector<std::string> paths;
-  for (auto& pr : projections) paths.push_back(pr.first);
-  const std::vector<LoraTarget> targets = resolve_lora_targets(lc, paths);
+  const std::vector<LoraTarget> targets = resolve_lora_targets(lc, lora_module_paths(), non_lora_module_paths());
   lora_ = lc;
   dropout_gen = make_generator_for(device_, lc.seed ^ 0x9e3779b97f4a7c15ULL);
   auto gen = at::make_generator<at::CPUGeneratorImpl>(lc.seed);

@@ -56,10 +56,14 @@ struct LoraTarget {
   double scaling;  // alpha / r, or alpha / √r with use_rslora
 };
 
-// PEFT's selection over `module_paths` (in their order). Errors (EngineError Checkpoint when
-// lc.source names a file, else Argument): a regex PEFT's Python accepts but ECMAScript would read
-// differently, a bad regex, r < 1, nothing matched.
-std::vector<LoraTarget> resolve_lora_targets(const LoraConfig& lc, const std::vector<std::string>& module_paths);
+// PEFT's selection over `module_paths` (the adaptable projections, in their order).
+// `other_modules` are the model's other module paths (norms, embeddings, containers such as
+// "model.layers.0.mlp"): PEFT would try to adapt one that the targets select and fail (or, for an
+// embedding, adapt it where the engine does not), so selecting one is an error. Errors (EngineError
+// Checkpoint when lc.source names a .json file, else Argument): such a selection, a regex PEFT's
+// Python accepts but ECMAScript would read differently, a bad regex, r < 1, nothing matched.
+std::vector<LoraTarget> resolve_lora_targets(const LoraConfig& lc, const std::vector<std::string>& module_paths,
+                                             const std::vector<std::string>& other_modules = {});
 
 // Python `re` pattern → the same pattern for std::regex (ECMAScript), or an EngineError naming
 // `source`, `field` and the construct. Translated exactly: (?P<name>…) → (…) (group numbers unchanged),

@@ -175,6 +175,11 @@ test('addLora takes PEFT options; the saved adapter has PEFT 0.21\'s fields, rec
   const m4 = await Model.load(fx('base-llama'));
   t.throws(() => m4.addLora({ targetModules: '(?i)q_proj' }), { instanceOf: EngineArgumentError, message: /addLora options: field "target_modules": regex .* uses \(\?i/ });
   t.throws(() => m4.addLora({ targetModules: ['nothing_here'] }), { instanceOf: EngineArgumentError, message: /matches no linear module/ });
+  // PEFT fails on non-linear targets (or adapts embeddings, which we do not): refused, not skipped
+  t.throws(() => m4.addLora({ targetModules: '.*\\.mlp\\..*' }), { instanceOf: EngineArgumentError, message: /selects "model\.layers\.0\.mlp\.act_fn", which is not a linear projection/ });
+  t.throws(() => m4.addLora({ targetModules: ['q_proj', 'embed_tokens'] }), { instanceOf: EngineArgumentError, message: /selects "model\.embed_tokens"/ });
+  t.throws(() => m4.addLora({ targetModules: ['mlp'] }), { instanceOf: EngineArgumentError, message: /selects "model\.layers\.0\.mlp"/ });
+  t.is(m4.lora, null);
   m4.dispose();
 });
 
