@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -161,9 +162,12 @@ void check_size(const std::string& path, const ModelConfig& c) {
   const double per_layer = E * (H * D + 2 * KV * D) + H * D * E + 3 * E * I;
   const double total = V * E * (c.tie_word_embeddings ? 1 : 2) + L * per_layer +
                        (c.model_type == "gpt_bigcode" ? static_cast<double>(c.max_position_embeddings) * E : 0);
-  if (!(total <= kMaxParameters))
-    bad(path, "the dimensions describe " + std::to_string(total) + " parameters, more than the engine's cap of " +
-                  std::to_string(kMaxParameters) + " (check vocab_size, hidden_size, num_hidden_layers, ...)");
+  if (!(total <= kMaxParameters)) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "the dimensions describe %.3g parameters, more than the engine's cap of %.3g", total,
+                  kMaxParameters);
+    bad(path, std::string(buf) + " (check vocab_size, hidden_size, intermediate_size, num_hidden_layers, heads)");
+  }
   if (c.max_position_embeddings > (int64_t{1} << 31)) bad(path, "field \"max_position_embeddings\" is implausibly large");
 }
 
@@ -454,9 +458,9 @@ ModelConfig parse_config(const std::string& text, const std::string& path) {
     c.activation = r.string("activation_function", "gelu_pytorch_tanh");
     if (c.activation != "gelu_pytorch_tanh" && c.activation != "gelu" && c.activation != "gelu_new")
       bad(path, "activation_function \"" + c.activation + "\" is not supported (gelu_pytorch_tanh, gelu_new, gelu)");
+    check_size(path, c);  // before the per-layer vectors below
     c.layer_rope.assign(static_cast<size_t>(c.num_hidden_layers), false);
     c.layer_window.assign(static_cast<size_t>(c.num_hidden_layers), 0);
-    check_size(path, c);
     r.finish(true);
     return c;
   }
@@ -485,6 +489,7 @@ ModelConfig parse_config(const std::string& text, const std::string& path) {
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     bad(path, "num_attention_heads must be a multiple of num_key_value_heads");
   c.tie_word_embeddings = r.boolean("tie_word_embeddings", m == "starcoder2" || m == "smollm3");
+  check_size(path, c);  // before anything sized by the config (per-layer vectors, then the model)
 
   if (m == "starcoder2") {
     c.layer_norm_epsilon = r.number("norm_epsilon", 1e-5);
@@ -539,7 +544,6 @@ ModelConfig parse_config(const std::string& text, const std::string& path) {
   }
   parse_rope(j, r, path, c);
   parse_windows(j, r, path, c);
-  check_size(path, c);
   r.finish(true);
   return c;
 }

@@ -90,3 +90,28 @@ test('an unsupported architecture is refused with the supported list', async (t)
   await refused(t, variant('llama-linear', (c) => { c.architectures = ['GemmaForCausalLM']; c.model_type = 'gemma'; }),
     'GemmaForCausalLM', 'Qwen3ForCausalLM', 'Phi3ForCausalLM', 'Starcoder2ForCausalLM');
 });
+
+test('the fixtures exercise what they claim: window, no-RoPE layers, rope type each change the logits', async (t) => {
+  const b = randomBatch(96, 2, 24, 9);
+  const cases: [string, (c: Json) => void][] = [
+    ['mistral', (c) => { c.sliding_window = null; }],
+    ['starcoder2', (c) => { c.sliding_window = null; }],
+    ['qwen3-yarn-window', (c) => { c.layer_types = ['full_attention', 'full_attention']; }],
+    ['smollm3', (c) => { c.no_rope_layers = [1, 1, 1]; }],
+    ['phi3-longrope', (c) => { (c.rope_parameters as Json).long_factor = (c.rope_parameters as Json).short_factor; }],
+    ['llama-dynamic', (c) => { c.rope_parameters = { rope_type: 'default', rope_theta: 10000 }; }],
+    ['qwen2-yarn', (c) => { c.rope_parameters = { rope_type: 'default', rope_theta: 10000 }; }],
+    ['qwen3-yarn-window', (c) => { (c.rope_parameters as Json).truncate = false; }],
+    ['granite', (c) => { c.residual_multiplier = 1; }],
+  ];
+  for (const [name, edit] of cases) {
+    const a = await Model.load(join(FIX, name), { dtype: 'float64' });
+    const m = await Model.load(variant(name, edit), { dtype: 'float64' });
+    const x = (await a.forward(b)).logits.data, y = (await m.forward(b)).logits.data;
+    let d = 0;
+    for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
+    t.true(d > 1e-6, `${name}: the edit changes the logits (max |Δ| ${d})`);
+    a.dispose();
+    m.dispose();
+  }
+});
