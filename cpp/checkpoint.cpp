@@ -212,19 +212,23 @@ CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dty
       // Mapped file → parameter (converting only if the dtypes differ), in slices of rows of about
       // 16 MB whose mapped pages are dropped as soon as they are copied: a large embedding then
       // never has all its file pages resident beside the parameter.
+      // On a GPU the tensor goes straight to the device: the host then never holds the model (the
+      // CPU parameter's storage, never written, has no resident pages and is replaced below).
       torch::Tensor src = f.view(name);
+      torch::Tensor dst = device.is_cpu() ? param : torch::empty(param.sizes(), param.options().device(device));
       const int64_t rows = param.dim() > 0 ? param.size(0) : 1;
       const uint64_t row_bytes = rows > 0 ? (e.end - e.begin) / static_cast<uint64_t>(rows) : 0;
       const int64_t step = row_bytes > 0 ? std::max<int64_t>(1, static_cast<int64_t>((16u << 20) / row_bytes)) : rows;
       if (param.dim() == 0 || step >= rows) {
-        param.copy_(src);
+        dst.copy_(src);
       } else {
         for (int64_t r = 0; r < rows; r += step) {
           const int64_t n = std::min(step, rows - r);
-          param.narrow(0, r, n).copy_(src.narrow(0, r, n));
+          dst.narrow(0, r, n).copy_(src.narrow(0, r, n));
           f.release(name, static_cast<uint64_t>(r) * row_bytes, static_cast<uint64_t>(r + n) * row_bytes);
         }
       }
+      if (!device.is_cpu()) param.set_data(dst);  // in place: every handle to the parameter stays valid
       src = torch::Tensor();
       f.release(name);  // whatever pages of this tensor are still resident (the slice edges)
       used.insert(name);
@@ -237,7 +241,7 @@ CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dty
           report->unused.push_back(e.first);
     }
   }  // each file is unmapped as its SafetensorsFile goes out of scope
-  m->move_to(device);  // read on the CPU (from the mapping), then moved once
+  m->move_to(device);  // the rest (RoPE tables, buffers) follows; loaded parameters are already there
   return m;
 }
 

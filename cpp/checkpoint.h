@@ -28,7 +28,8 @@ torch::ScalarType checkpoint_dtype(const std::string& dir);
 // checkpoint_dtype(dir), so a bf16 checkpoint stays bf16) and fills it from the checkpoint files:
 // each tensor is copied from the memory-mapped file straight into its parameter (bf16 → bf16 is a
 // memcpy; no intermediate copy) and its mapped pages are dropped right after, one file at a time,
-// so peak host memory ≈ the model + one tensor. The filled model is then moved to `device`.
+// so peak host memory ≈ the model + a 16 MB slice. With a CUDA `device` each tensor is copied from
+// the mapping straight to the device (host memory ≈ one slice).
 // Tensors the model does not use never block a load, whatever their dtype (listed in
 // report->unused); a used tensor of a dtype the engine cannot read is refused, naming it.
 CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dtype, LoadReport* report,

@@ -157,6 +157,23 @@ test('activation checkpointing with LoRA dropout > 0 replays the dropout masks: 
   t.true(maxAbs < 1e-13, `adapter differs by ${maxAbs}`);
 });
 
+test('activation checkpointing under bf16 autocast recomputes under autocast too: the same steps', async (t) => {
+  const run = async (on: boolean) => {
+    const { model } = await tinyModel(TINY, { seed: 6 });
+    const tr = new Trainer(model, { lr: 1e-3, bf16Autocast: true, gradientCheckpointing: on });
+    const out: number[] = [];
+    for (let s = 0; s < 2; s++) {
+      const r = await tr.step(randomBatch(TINY.vocabSize, 2, 9, 70 + s));
+      out.push(r.loss, r.gradNorm);
+    }
+    model.dispose();
+    return out;
+  };
+  const off = await run(false), on = await run(true);
+  // a recomputation without autocast would change the gradients at the bf16 rounding level (~1e-3)
+  for (let i = 0; i < off.length; i++) t.true(Math.abs(off[i] - on[i]) <= 1e-6 * Math.abs(off[i]), `${i}: ${off[i]} vs ${on[i]}`);
+});
+
 function peakRun(configPath: string, on: boolean, B: number, T: number): Promise<{ hwmBytes: number; rssBeforeStepBytes: number; loss: number }> {
   const script = join(import.meta.dirname, '..', 'fixtures', 'peak-memory-run.ts');
   return new Promise((resolve, reject) => {
