@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import {
   native,
   type Device,
-  type Dtype,
+  type LoadDtype,
+  type SaveOptions,
   type LoadInfo,
   type ModelInfo,
   type NativeBatch,
@@ -23,8 +24,13 @@ import {
 import { makeHfConfig, type ModelShape } from './config.ts';
 
 export interface LoadOptions {
-  /** Compute dtype of the weights in memory (default float32; float64 for numerical checks). */
-  dtype?: Dtype;
+  /**
+   * dtype of the weights in memory. Loading defaults to 'auto': the checkpoint's own (config.json
+   * `dtype`/`torch_dtype`, else the weights'), so a bf16 checkpoint stays bf16 — see LoadDtype for
+   * what stays float32 (LoRA adapters, AdamW moments, full fine-tuning master weights). Creating
+   * from a config defaults to float32. float64 for numerical checks.
+   */
+  dtype?: LoadDtype;
   /** libtorch intra-op threads for this call (default: all cores). */
   threads?: number;
   /**
@@ -160,8 +166,11 @@ export class Model {
     return this.loadInfo.unusedTensors;
   }
 
-  /** Saves config.json + model.safetensors (atomically) in `dir`, optionally cast to `dtype`. */
-  async save(dir: string, opts: { dtype?: Dtype } = {}): Promise<void> {
+  /**
+   * Saves config.json + model.safetensors (atomically) in `dir`, optionally cast to `dtype`; above
+   * `maxShardSize` (default "50GB", as transformers v5) sharded as HF does (SaveOptions).
+   */
+  async save(dir: string, opts: SaveOptions = {}): Promise<void> {
     return this.handle.save(dir, opts);
   }
 
