@@ -202,17 +202,22 @@ std::vector<LoraTarget> resolve_lora_targets(const LoraConfig& lc, const std::ve
 
 torch::Tensor ProjImpl::add_lora_branch(const torch::Tensor& x, const torch::Tensor& y) {
   if (!lora_A.defined() || (lora_enabled && !*lora_enabled)) return y;
-  torch::Tensor xin = x;
+  // As PEFT (lora/layer.py Linear.forward, cast_input_dtype): the branch runs in the adapters' dtype
+  // (float32, or float64 on a float64 model) whatever the base dtype, and the sum is rounded once to
+  // the base output's dtype. On a bf16 base this keeps the adapter update out of bf16 arithmetic.
+  const auto adt = lora_A.scalar_type();
+  torch::Tensor xin = x.scalar_type() == adt ? x : x.to(adt);
   if (is_training() && lora_dropout > 0) {
     // Dropout from the model's own generator, so runs repeat and resume bit-exactly.
     // (On CUDA the generator is a CUDA one: see CausalLMImpl::dropout_gen.)
-    torch::Tensor keep = torch::empty_like(x);
+    torch::Tensor keep = torch::empty_like(xin);
     if (dropout_gen && dropout_gen->defined()) keep.bernoulli_(1.0 - lora_dropout, *dropout_gen);
     else keep.bernoulli_(1.0 - lora_dropout);
-    xin = x * keep / (1.0 - lora_dropout);
+    xin = xin * keep / (1.0 - lora_dropout);
   }
-  // Adapters are float32 (float64 on a float64 model) whatever the base dtype: cast to the input's.
-  return y + torch::matmul(torch::matmul(xin, lora_A.to(x.scalar_type()).t()), lora_B.to(x.scalar_type()).t()) * lora_scaling;
+  torch::Tensor branch = torch::matmul(torch::matmul(xin, lora_A.t()), lora_B.t()) * lora_scaling;
+  if (branch.scalar_type() == y.scalar_type()) return y + branch;
+  return (y.to(branch.scalar_type()) + branch).to(y.scalar_type());
 }
 
 std::vector<std::string> CausalLMImpl::lora_module_paths() const {

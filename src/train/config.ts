@@ -45,13 +45,25 @@ export const runConfigSchema = z
     init: initModelSchema.optional(),
     /** tokenizer.json for `init` (a model folder brings its own). */
     tokenizer: z.string().optional(),
-    dtype: z.enum(['float32', 'bfloat16']).default('float32'),
+    /**
+     * Weights in memory: 'auto' (default) = the checkpoint's own dtype (config.json `dtype` /
+     * `torch_dtype`), float32 for a model made from scratch; 'float32'; 'bfloat16' (bf16 weights and
+     * bf16 autocast). LoRA adapters, AdamW moments and full-FT master weights stay float32 (README,
+     * Memory and dtypes). bf16 on a CPU is fast only with AVX512-BF16/AMX: say float32 otherwise.
+     */
+    dtype: z.enum(['auto', 'float32', 'bfloat16']).default('auto'),
+    /** Recompute each decoder layer's activations in the backward pass: less memory, ~1/3 more compute. */
+    gradientCheckpointing: z.boolean().default(false),
     device: z.string().default('cpu'),
     /** LoRA rank; 0 = full fine-tuning. */
     loraRank: nonNegInt.default(0),
     loraAlpha: finitePos.optional(),
     loraDropout: nonNeg.default(0),
-    loraTargets: z.array(z.string()).optional(),
+    /**
+     * LoRA target modules, as PEFT's `target_modules`: a list (suffixes or full module names) or a
+     * regex string (full match). Default 'all-linear': every linear layer but the output layer.
+     */
+    loraTargets: z.union([z.array(z.string()), z.string()]).optional(),
 
     variant: z.enum(VARIANTS).default('baseline'),
     /** Priors file (default: the shipped EyeTrans priors). */

@@ -153,14 +153,20 @@ export async function loadRunData(c: RunConfig, tok: ModelTokenizer, weightModel
 }
 
 /** The model a run starts from: created in RUN/init (from scratch, seeded) or loaded from `model`. */
-async function startModel(c: RunConfig, runDir: string, threads?: number): Promise<{ model: Model; baseDir: string }> {
+/**
+ * The model a run starts from. `baseName` is what adapters record as base_model_name_or_path: the
+ * `model` as the user gave it (an HF id or a path as typed — PEFT resolves it on the user's side, so
+ * an absolute path of this machine would be wrong elsewhere), or RUN/init for a model made here.
+ */
+async function startModel(c: RunConfig, runDir: string, threads?: number): Promise<{ model: Model; baseDir: string; baseName: string }> {
   if (c.model) {
     const dir = resolve(c.model);
     if (!existsSync(join(dir, 'config.json'))) throw new InputError('no config.json: give an HF model folder', { file: dir });
-    return { model: await Model.load(dir, { dtype: c.dtype, threads, device: c.device }), baseDir: dir };
+    return { model: await Model.load(dir, { dtype: c.dtype, threads, device: c.device }), baseDir: dir, baseName: c.model };
   }
   const initDir = join(runDir, 'init');
-  if (existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: c.dtype, threads, device: c.device }), baseDir: initDir };
+  const initDtype = c.dtype === 'auto' ? 'float32' : c.dtype;
+  if (existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: initDtype, threads, device: c.device }), baseDir: initDir, baseName: initDir };
   const tokPath = resolve(c.tokenizer!);
   if (!existsSync(tokPath)) throw new InputError('no such tokenizer.json', { file: tokPath });
   const tj = readJsonFile<{ model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> }>(tokPath);
@@ -174,16 +180,16 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
       intermediateSize: init.intermediate, maxPositions: init.maxPositions, tieEmbeddings: init.tieEmbeddings,
       bosTokenId: special.bos ?? undefined, eosTokenId: special.eos ?? undefined, padTokenId: special.pad ?? undefined,
     },
-    { seed: c.seed, threads, tokenizer: tokPath, dtype: c.dtype, device: c.device },
+    { seed: c.seed, threads, tokenizer: tokPath, dtype: initDtype, device: c.device },
   );
   writeJsonAtomic(join(initDir, GENERATION_CONFIG_FILE), makeGenerationConfig(special));
-  return { model, baseDir: initDir };
+  return { model, baseDir: initDir, baseName: initDir };
 }
 
-async function saveWeights(model: Model, c: RunConfig, baseDir: string, dir: string): Promise<void> {
+async function saveWeights(model: Model, c: RunConfig, baseDir: string, baseName: string, dir: string): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
-  if (c.loraRank > 0) await model.saveAdapter(tmp, { baseModel: baseDir });
+  if (c.loraRank > 0) await model.saveAdapter(tmp, { baseModel: baseName });
   else {
     await model.save(tmp);
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) if (existsSync(join(baseDir, f))) copyFileSync(join(baseDir, f), join(tmp, f));
@@ -214,7 +220,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
   writeJsonAtomic(configPath, c);
 
   const threads = c.threads;
-  const { model, baseDir } = await startModel(c, runDir, threads);
+  const { model, baseDir, baseName } = await startModel(c, runDir, threads);
   let trainer: Trainer | undefined;
   try {
     const tok = await loadModelTokenizer(baseDir, c.tokenizer && c.model ? resolve(c.tokenizer) : undefined);
@@ -233,7 +239,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     }
 
     if (c.loraRank > 0) {
-      const info = model.addLora({ r: c.loraRank, alpha: c.loraAlpha ?? 2 * c.loraRank, dropout: c.loraDropout, targetModules: c.loraTargets, seed: c.seed });
+      const info = model.addLora({ r: c.loraRank, alpha: c.loraAlpha ?? 2 * c.loraRank, dropout: c.loraDropout, targetModules: c.loraTargets ?? 'all-linear', seed: c.seed });
       log(`LoRA r ${info.r}, α ${info.alpha}, ${info.parameters.toLocaleString('en')} trainable parameters on ${info.targetModules.join(', ')}`);
     }
     const lengths = data.examples.map((e) => e.ids.length);
@@ -249,7 +255,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     trainer = new Trainer(model, {
       lr: c.lr, warmupSteps: c.warmupSteps ?? Math.round(0.05 * totalSteps), totalSteps, schedule: c.schedule, minLrRatio: c.minLrRatio,
       weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm, normalizeByWeights: c.normalizeByWeights,
-      gamma: weightModel ? c.gamma : 0, beta: c.beta, threads, bf16Autocast: c.dtype === 'bfloat16',
+      gamma: weightModel ? c.gamma : 0, beta: c.beta, threads, bf16Autocast: c.dtype === 'bfloat16', gradientCheckpointing: c.gradientCheckpointing,
     });
 
     let startEpoch = 0, startBatch = 0, elapsedBefore = 0, resumedFromStep = 0;
@@ -306,11 +312,11 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       const mean = lastEpochLosses.reduce((a, x) => a + x, 0) / Math.max(lastEpochLosses.length, 1);
       appendFileSync(metricsPath, JSON.stringify({ type: 'epoch', epoch, epochEndStep: trainer.steps, complete: finished, meanLoss: mean, seconds: (performance.now() - tEpoch) / 1000 }) + '\n');
       await saveState(finished ? epoch + 1 : epoch, finished ? 0 : b, elapsed());
-      await saveWeights(model, c, baseDir, join(runDir, 'checkpoints', `epoch-${epoch + 1}`));
+      await saveWeights(model, c, baseDir, baseName, join(runDir, 'checkpoints', `epoch-${epoch + 1}`));
     }
     progress.stop();
     const finalDir = join(runDir, 'final');
-    await saveWeights(model, c, baseDir, finalDir);
+    await saveWeights(model, c, baseDir, baseName, finalDir);
     const steps = readStepRecords(runDir);
     const tail = steps.slice(-Math.max(1, Math.round(steps.length / 10)));
     const summary: TrainRunSummary = {

@@ -33,7 +33,9 @@ test("device: 'cpu' is the default, bit for bit: init, load, forward, grads, tra
   await cpu.save(dir);
   const loaded = await Model.load(dir, { device: 'cpu' });
   t.is(loaded.device, 'cpu');
-  t.true(same((await loaded.forward(b)).logits.data, fa.logits.data));
+  // Same options as `fa` (attention captured: the explicit kernel); without capture libtorch >= 2
+  // runs SDPA, whose summation order differs in the last bits.
+  t.true(same((await loaded.forward(b, { grads: true, attentionLayers: [0] })).logits.data, fa.logits.data));
   loaded.dispose();
 
   // LoRA with dropout (the seeded CPU generator) and the preference term train identically

@@ -87,8 +87,14 @@ test('GPTBigCode: HF tensor names, forward equals a float64 re-computation, KV-c
   const g1 = await m.generate(prompts, { maxNewTokens: 8 });
   const g2 = await m.generate(prompts, { maxNewTokens: 8, useCache: false });
   t.deepEqual(g1.map((g) => [...g.tokens]), g2.map((g) => [...g.tokens]));
+  // PEFT's default target for gpt_bigcode is c_attn; 'all-linear' adapts every projection.
   const li = m.addLora({ r: 2, seed: 1 });
-  t.deepEqual(li.targetModules, ['c_attn', 'c_proj', 'c_fc']);
-  t.true(li.tensors.includes('base_model.model.transformer.h.1.mlp.c_proj.lora_B.weight'));
+  t.deepEqual(li.targetModules, ['c_attn']);
   m.dispose();
+  const m2 = await Model.load(dir, { dtype: 'float64' });
+  const all = m2.addLora({ r: 2, seed: 1, targetModules: 'all-linear' });
+  t.true(all.tensors.includes('base_model.model.transformer.h.1.mlp.c_proj.lora_B.weight'));
+  t.true(all.tensors.includes('base_model.model.transformer.h.0.attn.c_proj.lora_A.weight'));
+  t.true(all.tensors.includes('base_model.model.transformer.h.0.mlp.c_fc.lora_A.weight'));
+  m2.dispose();
 });
