@@ -16,6 +16,9 @@ namespace eye {
 
 struct AdamWOptions {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+  // Use libtorch's fused AdamW kernel (torch.optim.AdamW(fused=True)) when libtorch >= 2.4 and every
+  // updated tensor is float32/float64 on one device; otherwise (or false) the per-tensor loop.
+  bool fused = true;
 };
 
 class AdamW {
@@ -34,7 +37,9 @@ class AdamW {
   void set_steps(int64_t t) { t_ = t; }
 
  private:
+  bool fused_step(double lr);  // false: not applicable here, nothing was updated
   std::vector<torch::Tensor> params_, m_, v_, master_;
+  std::vector<torch::Tensor> steps_;  // the fused kernel's per-tensor step counters (= t_)
   std::vector<bool> decay_;
   AdamWOptions o_;
   int64_t t_ = 0;

@@ -50,16 +50,18 @@ torch::Tensor reference_logprobs(CausalLMImpl& m, CausalLMImpl* reference, const
 
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
   torch::NoGradGuard ng;
-  double sq = 0;
+  // Per-tensor norms stay on the device; their squares are summed in float64 there and read back
+  // once (one host sync per step on CUDA instead of one per parameter tensor).
+  std::vector<torch::Tensor> norms;
   for (const auto& p : params)
     if (p.grad().defined()) {
       // bf16/f16 gradients: the norm in float32 (a bf16 norm keeps ~3 significant digits).
       const auto& g = p.grad();
       const bool half = g.scalar_type() == torch::kBFloat16 || g.scalar_type() == torch::kFloat16;
-      const double n = (half ? g.to(torch::kFloat32) : g).norm(2).item<double>();
-      sq += n * n;
+      norms.push_back((half ? g.to(torch::kFloat32) : g).norm(2).to(torch::kFloat64));
     }
-  const double norm = std::sqrt(sq);
+  if (norms.empty()) return 0.0;
+  const double norm = torch::stack(norms).square().sum().sqrt().item<double>();
   if (max_norm > 0 && norm > max_norm) {
     const double scale = max_norm / (norm + 1e-6);
     for (const auto& p : params)
