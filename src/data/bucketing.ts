@@ -16,6 +16,14 @@
  *    counted in `dropped`.
  * 4. Shuffle the list of batches with the same rng.
  * Every index appears exactly once per epoch (unless dropped).
+ *
+ * Training forms *global* batches with this function (batchSize = micro-batch × gradient
+ * accumulation × world size, see `globalBatchSize`) and only then cuts each one into the micro-batches
+ * of one rank (`microBatches`). The examples of an optimizer step, and their order, therefore do not
+ * depend on how the step is split: `--batch-size 4 --grad-accum 2` trains on exactly the global
+ * batches of `--batch-size 8` (and, later, of 2 ranks × 4), so accumulation and world size are pure
+ * memory/time trades. (Before 2026-12 batches were formed per micro-batch, so accumulation changed
+ * the length buckets: different data per step.)
  */
 import { OptionError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
@@ -73,4 +81,51 @@ export function epochBatches(lengths: readonly number[], opts: BucketOptions): E
     padded += max * b.length;
   }
   return { batches, dropped, paddingFactor: total === 0 ? 1 : padded / total };
+}
+
+/** How one optimizer step's global batch is split: micro-batch size × accumulation (× ranks). */
+export interface StepSplit {
+  /** Sequences per micro-batch (`batchSize` of a run). */
+  microBatchSize: number;
+  /** Micro-batches per optimizer step and rank (`gradAccum`). Default 1. */
+  gradAccum?: number;
+  /** Data-parallel processes sharing each step (not implemented in the engine yet). Default 1. */
+  worldSize?: number;
+  /** This process's rank, 0 ≤ rank < worldSize. Default 0. */
+  rank?: number;
+}
+
+function checkSplit(s: StepSplit): { b: number; a: number; w: number; r: number } {
+  const b = s.microBatchSize, a = s.gradAccum ?? 1, w = s.worldSize ?? 1, r = s.rank ?? 0;
+  for (const [name, v] of [['micro-batch size', b], ['gradient accumulation', a], ['world size', w]] as const)
+    if (!Number.isInteger(v) || v < 1) throw new OptionError(`${name} must be a positive integer, got ${v}`);
+  if (!Number.isInteger(r) || r < 0 || r >= w) throw new OptionError(`rank must be an integer in [0, ${w}), got ${r}`);
+  return { b, a, w, r };
+}
+
+/** Sequences per optimizer step over all ranks: microBatchSize × gradAccum × worldSize. */
+export function globalBatchSize(s: StepSplit): number {
+  const { b, a, w } = checkSplit(s);
+  return b * a * w;
+}
+
+/**
+ * One rank's micro-batches of a global batch (example indices, in the global batch's order).
+ *
+ * Rank r takes the contiguous slice [⌊r·n/W⌋, ⌊(r+1)·n/W⌋) of the n = global.length examples (a full
+ * global batch: exactly microBatchSize × gradAccum each; a short last one: sizes differ by at most
+ * one), and cuts it into consecutive micro-batches of microBatchSize (the last may be smaller; a
+ * short slice gives fewer than gradAccum micro-batches, an empty one none). Concatenating every
+ * rank's micro-batches gives `global` back. The loss of a step is normalised over the whole global
+ * batch (the engine does this over the micro-batches of a step), so the split changes only padding
+ * and the order of floating-point sums, not the maths.
+ */
+export function microBatches(global: readonly number[], s: StepSplit): number[][] {
+  const { b, a, w, r } = checkSplit(s);
+  if (global.length > b * a * w) throw new OptionError(`a global batch of ${global.length} examples does not fit ${w} rank(s) × ${a} micro-batch(es) × ${b}`);
+  const n = global.length;
+  const mine = global.slice(Math.floor((r * n) / w), Math.floor(((r + 1) * n) / w));
+  const out: number[][] = [];
+  for (let i = 0; i < mine.length; i += b) out.push(mine.slice(i, i + b));
+  return out;
 }

@@ -15,7 +15,9 @@
  *
  * Data order is a function of (seed, epoch) only (src/data/bucketing.ts) and weight draws of
  * (seed, example id, epoch), so a resumed run continues exactly where it stopped, and every
- * variant with the same seed sees the same batches.
+ * variant with the same seed sees the same batches. Each optimizer step's global batch
+ * (batchSize × gradAccum examples) is formed first and then cut into gradAccum micro-batches, so
+ * batchSize 4 × gradAccum 2 trains on the same examples per step as batchSize 8 × gradAccum 1.
  */
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,7 +31,7 @@ import { collectProvenance } from './provenance.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { collateRows } from '../data/causal-example.ts';
 import type { NativeBatch } from '../native/index.ts';
-import { epochBatches } from '../data/bucketing.ts';
+import { epochBatches, globalBatchSize, microBatches, type StepSplit } from '../data/bucketing.ts';
 import { drawSubset } from '../data/subset.ts';
 import { loadTask, type TaskData } from '../data/tasks.ts';
 import { resolveTaskSource, describeSource } from '../data/source.ts';
@@ -40,6 +42,9 @@ import { InputError, InterruptedError, OptionError } from '../util/errors.ts';
 import { readJsonFile, writeJsonAtomic } from '../util/json.ts';
 
 export const PACKAGE_VERSION = '0.1.0';
+
+/** State metadata `batching`: the saved `batch` counts global batches (steps) of its epoch. */
+const BATCHING = 'global-batches/1';
 
 export interface TrainRunOptions {
   /** Continue a run folder that holds a saved state (otherwise a non-empty run folder is an error). */
@@ -243,12 +248,15 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       log(`LoRA r ${info.r}, α ${info.alpha}, ${info.parameters.toLocaleString('en')} trainable parameters on ${info.targetModules.join(', ')}`);
     }
     const lengths = data.examples.map((e) => e.ids.length);
+    // One process today; a data-parallel engine will pass its worldSize/rank here (bucketing.ts).
+    const split: StepSplit = { microBatchSize: c.batchSize, gradAccum: c.gradAccum, worldSize: 1, rank: 0 };
+    const globalBatch = globalBatchSize(split);
     const batchesPerEpoch = Math.ceil(data.examples.length / c.batchSize);
-    const stepsPerEpoch = Math.ceil(batchesPerEpoch / c.gradAccum);
+    const stepsPerEpoch = Math.ceil(data.examples.length / globalBatch);
     const totalSteps = c.maxSteps ?? c.epochs * stepsPerEpoch;
     const epochs = Math.ceil(totalSteps / stepsPerEpoch);
     writeJsonAtomic(join(runDir, 'data.json'), {
-      trainExamples: data.examples.length, truncation: data.truncation, batchesPerEpoch, stepsPerEpoch, totalSteps, epochs,
+      trainExamples: data.examples.length, truncation: data.truncation, globalBatch, batchesPerEpoch, stepsPerEpoch, totalSteps, epochs,
       skipped: data.task.skipped, files: data.task.files,
     });
 
@@ -261,6 +269,10 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     let startEpoch = 0, startBatch = 0, elapsedBefore = 0, resumedFromStep = 0;
     if (o.resume && existsSync(statePath)) {
       const meta = await trainer.loadState(statePath);
+      // `batch` counts global batches (= steps) of the epoch since BATCHING; before, it counted
+      // micro-batches of differently formed batches — the same thing only without accumulation.
+      if (meta.batching !== BATCHING && c.gradAccum > 1) throw new OptionError(`--resume: ${statePath} was saved by an older eyemulator that formed batches per micro-batch; with gradAccum ${c.gradAccum} its data position means other batches now. Start the run again in a new folder (or finish it with the older version)`);
+      if (meta.globalBatch !== undefined && Number(meta.globalBatch) !== globalBatch) throw new OptionError(`--resume: ${statePath} was saved with global batches of ${meta.globalBatch} examples, this run forms ${globalBatch}`);
       startEpoch = Number(meta.epoch ?? 0);
       startBatch = Number(meta.batch ?? 0);
       elapsedBefore = Number(meta.elapsedS ?? 0);
@@ -272,7 +284,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     }
 
     const saveState = async (epoch: number, batch: number, elapsed: number) =>
-      trainer!.saveState(statePath, { epoch: String(epoch), batch: String(batch), elapsedS: String(elapsed), format: 'eyemulator-run/1' });
+      trainer!.saveState(statePath, { epoch: String(epoch), batch: String(batch), elapsedS: String(elapsed), batching: BATCHING, globalBatch: String(globalBatch) });
 
     const t0 = performance.now();
     const stepsAtStart = trainer.steps;
@@ -280,7 +292,8 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     progress.start(totalSteps, trainer.steps);
     let lastEpochLosses: number[] = [];
     for (let epoch = startEpoch; epoch < epochs && trainer.steps < totalSteps; epoch++) {
-      const plan = epochBatches(lengths, { seed: c.seed, epoch, batchSize: c.batchSize });
+      // Global batches, exactly as one process with batchSize = globalBatch would form them.
+      const plan = epochBatches(lengths, { seed: c.seed, epoch, batchSize: globalBatch });
       const tEpoch = performance.now();
       lastEpochLosses = [];
       let b = epoch === startEpoch ? startBatch : 0;
@@ -290,14 +303,14 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
           await saveState(epoch, b, elapsed());
           throw new InterruptedError(`interrupted at step ${trainer.steps}/${totalSteps}: state saved in ${statePath}; continue with --resume`);
         }
-        const group = plan.batches.slice(b, b + c.gradAccum);
-        const micro = group.map((idx) => collateRows(idx.map((i) => rowFor(data.examples[i], weightModel, c.seed, epoch, c.paths)), tok.padId));
-        o.onBatch?.(trainer.steps + 1, epoch, micro, group.flat().map((i) => data.examples[i].key));
+        const global = plan.batches[b];
+        const micro = microBatches(global, split).map((idx) => collateRows(idx.map((i) => rowFor(data.examples[i], weightModel, c.seed, epoch, c.paths)), tok.padId));
+        o.onBatch?.(trainer.steps + 1, epoch, micro, global.map((i) => data.examples[i].key));
         const ts = performance.now();
         const r = await trainer.step(micro);
         const dt = (performance.now() - ts) / 1000;
         const seqTokens = micro.reduce((s, m) => s + m.batchSize * m.seqLen, 0);
-        b += group.length;
+        b += 1;
         lastEpochLosses.push(r.loss);
         const rec: StepRecord = {
           type: 'step', step: r.step, epoch, loss: r.loss, sft: r.sft, pref: r.pref, gradNorm: r.gradNorm, lr: r.lr, tokens: r.tokens, seqTokens,
