@@ -56,6 +56,10 @@ const std::set<std::string> kHarmless = {
     "attention_softmax_in_fp32", "scale_attention_softmax_in_fp32",
     // initialisation scale: read for init_weights, no effect on a loaded model
     "initializer_range",
+    // GPTBigCode checkpoints of the BigCode inference runner (starcoder, santacoder) carry its
+    // settings; transformers' GPTBigCode ignores them (and so does the engine: same maths)
+    "inference_runner", "max_batch_size", "max_sequence_length", "pad_key_length", "pre_allocate_kv_cache",
+    "validate_runner_input",
 };
 
 // Fields that are harmless only with one value (anything else changes the maths).
@@ -343,7 +347,9 @@ void parse_windows(const json& j, Reader& r, const std::string& path, ModelConfi
   // qwen2, qwen3, smollm3: use_sliding_window gates sliding_window; layer_types says which layers.
   const bool use = r.boolean("use_sliding_window", false);
   const int64_t w = window_value();
-  const int64_t max_window_layers = (mt == "smollm3") ? 0 : r.integer("max_window_layers", 28);
+  // SmolLM3 configs also write max_window_layers, which its configuration does not use (layer_types
+  // follow no_rope_layers there): read, no effect.
+  const int64_t max_window_layers = r.integer("max_window_layers", 28);
   if (mt == "smollm3") r.mark("no_rope_layer_interval");
   std::vector<std::string> types;
   r.mark("layer_types");
@@ -360,7 +366,7 @@ void parse_windows(const json& j, Reader& r, const std::string& path, ModelConfi
     for (int64_t i = 0; i < L; ++i) {
       bool sliding;
       if (mt == "smollm3") sliding = use && w > 0 && !c.layer_rope[static_cast<size_t>(i)];
-      else sliding = use && w > 0 && i >= max_window_layers;
+      else sliding = use && w > 0 && i >= max_window_layers;  // Qwen2/Qwen3 configuration
       types.push_back(sliding ? "sliding_attention" : "full_attention");
     }
   }
@@ -492,6 +498,15 @@ ModelConfig parse_config(const std::string& text, const std::string& path) {
   check_size(path, c);  // before anything sized by the config (per-layer vectors, then the model)
 
   if (m == "starcoder2") {
+    // Released StarCoder2 configs also carry fields of the original training code that transformers'
+    // Starcoder2Config does not have (HF ignores them): accepted only at the values HF implements.
+    if (r.has("norm_type") && r.string("norm_type", "") != "layer_norm")
+      bad(path, "field \"norm_type\" = \"" + j["norm_type"].get<std::string>() + "\" is not supported (transformers implements layer_norm)");
+    r.mark("norm_type");
+    if (r.has("mlp_type") && r.string("mlp_type", "") != "default")
+      bad(path, "field \"mlp_type\" = \"" + j["mlp_type"].get<std::string>() + "\" is not supported (transformers implements default)");
+    r.mark("mlp_type");
+    r.mark("layer_norm_epsilon");  // unused by transformers' Starcoder2 (norm_epsilon is the one read)
     c.layer_norm_epsilon = r.number("norm_epsilon", 1e-5);
     if (!(c.layer_norm_epsilon > 0)) bad(path, "norm_epsilon must be positive");
     const bool use_bias = r.boolean("use_bias", true);
@@ -511,7 +526,9 @@ ModelConfig parse_config(const std::string& text, const std::string& path) {
       c.attention_bias = r.boolean("attention_bias", false);
       c.qk_norm = true;
     } else if (m == "mistral" || m == "phi3") {
-      // no bias fields (bias-free projections)
+      // Bias-free projections. Some released configs (Phi-3) still write attention_bias: false,
+      // which transformers ignores; true would describe biases HF does not use: refused.
+      if (r.boolean("attention_bias", false)) bad(path, "field \"attention_bias\" = true is not supported for " + c.architecture);
     } else {  // llama, granite, smollm3
       c.attention_bias = r.boolean("attention_bias", false);
       c.mlp_bias = r.boolean("mlp_bias", false);

@@ -86,7 +86,8 @@ const std::vector<std::string>& supported_architectures();
 std::vector<std::string> default_lora_targets(const ModelConfig& c);
 
 // Upper bound on the parameter count a config may describe before anything is allocated
-// (issue 9: num_hidden_layers 2^31-1 allocated until the machine died). 2e11 = 200B parameters.
-constexpr double kMaxParameters = 2e11;
+// (issue 9: num_hidden_layers 2^31-1 allocated until the machine died). 2e12 = 2T parameters
+// (Llama-3.1-405B is 4e11).
+constexpr double kMaxParameters = 2e12;
 
 }  // namespace eye

@@ -232,6 +232,25 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
   const int64_t B = input_ids.size(0), T = input_ids.size(1);
   const int64_t past = cache ? cache->length() : 0;
   const int64_t Tk = past + T;
+  if (cache) {
+    const bool ids_valid = past == 0 || (cache->ids.defined() && cache->ids_of == cache->k[0].data_ptr() &&
+                                         cache->ids.size(0) == B && cache->ids.size(1) == past);
+    if (rope.cache_rebuild(past, Tk)) {
+      // HF Phi-3: at the switch to the long factors the whole prefix is recomputed (rope.h).
+      if (!ids_valid)
+        fail(ErrorCode::State, "this longrope (Phi-3) model needs to recompute its KV cache at position " +
+                                   std::to_string(Tk) + " but the cache was reordered (beam search): use greedy "
+                                   "generation or generation without the cache");
+      torch::Tensor all = torch::cat({cache->ids, input_ids}, 1);
+      KVCache fresh;
+      torch::Tensor h = hidden(all, attention_mask, capture, &fresh);
+      *cache = std::move(fresh);
+      if (capture)
+        for (auto& p : capture->probs) p = p.narrow(2, past, T);
+      return h.narrow(1, past, T);
+    }
+    cache->ids = ids_valid && past > 0 ? torch::cat({cache->ids, input_ids}, 1) : (past == 0 ? input_ids : torch::Tensor());
+  }
   const auto opts64 = torch::TensorOptions().dtype(torch::kInt64).device(input_ids.device());
   // Positions count real tokens only, so left-padded prompts get the same positions as unpadded ones.
   torch::Tensor positions = attention_mask.defined()
@@ -282,6 +301,7 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
     h = decoder->layer(i, h, in, want ? &probs : nullptr, kc, vc);
     if (want) capture->probs.push_back(probs);
   }
+  if (cache) cache->ids_of = cache->k[0].data_ptr();
   return decoder->final_norm(h);
 }
 

@@ -38,6 +38,12 @@ TORCH_MODULE(Proj);
 struct KVCache {
   std::vector<torch::Tensor> k, v;
   int64_t length() const { return k.empty() || !k[0].defined() ? 0 : k[0].size(2); }
+  // The token ids the cache holds [B, T_cached], kept by CausalLMImpl::hidden so it can rebuild the
+  // cache where HF does (Phi-3 longrope crossing original_max_position_embeddings). `ids_of` is
+  // k[0]'s storage when they were recorded: a cache reordered outside hidden() (beam search) no
+  // longer matches its ids, and a rebuild is then refused instead of guessed.
+  torch::Tensor ids;
+  const void* ids_of = nullptr;
 };
 
 // Which layers' attention probabilities [B,H,T,T] to keep during a forward pass.
@@ -188,10 +194,6 @@ struct CausalLMImpl : torch::nn::Module {
   void merge_lora();
   // Drops the adapters unmerged (a failed adapter load leaves the model as it was).
   void remove_lora();
-  // Module paths LoRA may target (the projections), and every other module path (for PEFT's
-  // "target is not a supported module" check; cpp/lora.cpp).
-  std::vector<std::string> lora_module_paths() const;
-  std::vector<std::string> non_lora_module_paths() const;
   // Module paths LoRA may target (the projections), and every other module path (for PEFT's
   // "target is not a supported module" check; cpp/lora.cpp).
   std::vector<std::string> lora_module_paths() const;

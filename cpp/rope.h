@@ -11,7 +11,9 @@
 // Each call is computed as a freshly loaded HF model computes that call (HF's module additionally
 // remembers the longest dynamic length it has seen; a later, shorter call above the original length
 // would reuse those frequencies in HF). With a KV cache, every step uses its own max position, as
-// HF's generation does: keys cached earlier keep the rotation they were computed with (HF likewise).
+// HF's generation does: keys cached earlier keep the rotation they were computed with (HF likewise
+// for dynamic). For longrope HF's Phi-3 recomputes the cache once at the switch to the long
+// factors (cache_rebuild; CausalLMImpl::hidden does the same).
 #pragma once
 #include <torch/torch.h>
 
@@ -30,6 +32,16 @@ struct RotaryEmbedding {
   // cos, sin [B, 1, T, rotary_dim] for positions [B, T] (int64), in `dtype`, already multiplied by
   // the attention factor. Undefined tensors when the model has no RoPE.
   std::pair<torch::Tensor, torch::Tensor> operator()(const torch::Tensor& positions, torch::ScalarType dtype) const;
+  // Whether a cached generation step must recompute its cache: longrope switches from short to
+  // long factors once the sequence exceeds original_max_position_embeddings, and HF's Phi-3
+  // (prepare_inputs_for_generation) then drops the cache and recomputes the whole prefix with
+  // the long factors — once, when the total length first reaches original_max + 1 while the cache
+  // holds at most original_max tokens.
+  bool cache_rebuild(int64_t past, int64_t total) const {
+    return enabled && s_.type == "longrope" && past > 0 &&
+           static_cast<double>(total) >= s_.original_max_position_embeddings + 1 &&
+           static_cast<double>(past) <= s_.original_max_position_embeddings;
+  }
   bool enabled = false;
   torch::Tensor inv_freq;  // float64 [rotary_dim/2]: the sequence-length independent frequencies
   double attention_factor = 1.0;

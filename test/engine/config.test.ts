@@ -8,7 +8,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Model } from '../../src/model/model.ts';
-import { ConfigError } from '../../src/native/errors.ts';
+import { ConfigError, CheckpointError } from '../../src/native/errors.ts';
 import { tempDir, randomBatch } from '../helpers/tiny-model.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/hf/models/', import.meta.url));
@@ -113,5 +113,28 @@ test('the fixtures exercise what they claim: window, no-RoPE layers, rope type e
     t.true(d > 1e-6, `${name}: the edit changes the logits (max |Δ| ${d})`);
     a.dispose();
     m.dispose();
+  }
+});
+
+test('configs of released checkpoints are accepted field by field (no false refusals)', async (t) => {
+  const { configs } = JSON.parse(readFileSync(join(FIX, 'released-configs.json'), 'utf8')) as { configs: Record<string, Json> };
+  t.is(Object.keys(configs).length, 9);
+  for (const [name, real] of Object.entries(configs)) {
+    // Every field as released; only the sizes shrink (nothing big is allocated), then the load
+    // must fail for the missing weights, not for the config.
+    const c: Json = { ...real };
+    const layers = 2;
+    const set = (k: string, v: unknown) => { if (k in c) c[k] = v; };
+    set('hidden_size', 32); set('n_embd', 32); set('intermediate_size', 48); set('n_inner', 48);
+    set('num_hidden_layers', layers); set('n_layer', layers); set('num_attention_heads', 4); set('n_head', 4);
+    set('num_key_value_heads', 2); set('head_dim', 8); set('vocab_size', 64);
+    if (Array.isArray(c.layer_types)) c.layer_types = (c.layer_types as unknown[]).slice(0, layers);
+    if (Array.isArray(c.no_rope_layers)) c.no_rope_layers = (c.no_rope_layers as unknown[]).slice(0, layers);
+    const rs = c.rope_scaling as Json | null;
+    if (rs && Array.isArray(rs.long_factor)) c.rope_scaling = { ...rs, long_factor: [1, 2, 3, 4], short_factor: [1, 1, 1, 1] };
+    const dir = tempDir();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
+    const e = await t.throwsAsync(Model.load(dir));
+    t.true(e instanceof CheckpointError, `${name}: ${e!.message}`);
   }
 });
