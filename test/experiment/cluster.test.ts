@@ -92,7 +92,7 @@ dtest('two concurrent --cell processes, then --report: the serial run\'s report;
   await t.throwsAsync(runExperimentCell(grid, shared, 1, { log: () => {} }), { instanceOf: LockBusyError, message: /being run by pid/ });
   const partial = await reportExperiment(grid, shared, { log: () => {} });
   t.deepEqual(partial.missing, ['translation-n16-full-s1']);
-  t.regex(partial.results.title, /partial: 1 of 2 cells/);
+  t.regex(partial.results.title ?? '', /partial: 1 of 2 cells/);
   lock.release();
   t.is(listCells(grid, shared)[1].status, 'partial');
   const re = await runExperimentCell(grid, shared, 'translation-n16-full-s1', { log: () => {} });
