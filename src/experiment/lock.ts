@@ -6,9 +6,12 @@
  *   {"pid": 4242, "host": "node17", "startedAt": "2026-12-01T02:40:00.000Z", "purpose": "cell …", "token": "…"}
  *
  * The holder refreshes the file's mtime every `staleMs / 4` (heartbeat). A lock is stale — and
- * taken over — when its holder is gone: on the same host, its pid no longer exists; on any host,
- * its mtime is older than `staleMs` (default 10 min, so a holder on another host that died is
- * detected without clocks having to agree better than that). Taking over renames the stale file
+ * taken over — when its holder is gone: on the same host, its pid no longer exists (or is our own
+ * pid without our token: a restarted container that got the same pid); on any host, its mtime is
+ * older than `staleMs` (default 2 min: a holder on another host that died is detected within that,
+ * and clocks need agree only to well within it). Host names must tell pid namespaces apart (they
+ * do on Slurm nodes and Kubernetes pods; two containers sharing one host name and one folder
+ * would not). Taking over renames the stale file
  * aside and checks that it moved the one it judged stale (else it puts the other one back), so two
  * processes that find the same stale lock cannot both win. The heartbeat also checks that the file
  * is still the holder's (`lost()`), so a holder that was taken over (e.g. it hung for > staleMs)
@@ -52,7 +55,10 @@ export interface HeldLock {
   release(): void;
 }
 
-export const DEFAULT_STALE_MS = 10 * 60 * 1000;
+export const DEFAULT_STALE_MS = 2 * 60 * 1000;
+
+/** Tokens of the locks this process holds now. */
+const heldTokens = new Set<string>();
 
 /** A lock held by a live holder, with its details. */
 export class LockBusyError extends EyemulatorError {
@@ -92,8 +98,10 @@ export function readLock(path: string, o: LockOptions = {}): LockState | null {
   const ageMs = Math.max(0, Date.now() - mtime);
   const staleMs = o.staleMs ?? DEFAULT_STALE_MS;
   let stale: string | null = null;
-  if (info && info.host === hostname() && Number.isInteger(info.pid) && !pidAlive(info.pid)) stale = `process ${info.pid} on ${info.host} is gone`;
-  else if (ageMs > staleMs) stale = `no heartbeat for ${Math.round(ageMs / 1000)} s`;
+  if (info && info.host === hostname() && Number.isInteger(info.pid)) {
+    if (info.pid === process.pid ? !heldTokens.has(info.token) : !pidAlive(info.pid)) stale = `process ${info.pid} on ${info.host} is gone`;
+  }
+  if (!stale && ageMs > staleMs) stale = `no heartbeat for ${Math.round(ageMs / 1000)} s`;
   return { info, ageMs, stale };
 }
 
@@ -140,6 +148,7 @@ function takeOver(path: string, seen: string): void {
 
 function hold(path: string, info: LockInfo, staleMs: number): HeldLock {
   let lost = false, released = false;
+  heldTokens.add(info.token);
   const mine = () => {
     try {
       return (JSON.parse(readFileSync(path, 'utf8')) as LockInfo).token === info.token;
@@ -159,6 +168,7 @@ function hold(path: string, info: LockInfo, staleMs: number): HeldLock {
     release: () => {
       if (released) return;
       released = true;
+      heldTokens.delete(info.token);
       clearInterval(timer);
       if (!lost && mine()) rmSync(path, { force: true });
     },

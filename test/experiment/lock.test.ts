@@ -78,3 +78,13 @@ test('the heartbeat keeps a lock fresh; a holder whose lock was taken over learn
   ac.abort();
   await t.throwsAsync(w2, { instanceOf: InterruptedError });
 });
+
+test('a lock with our own pid but not our token (a restarted container got the same pid) is stale', (t) => {
+  const p = join(tempDir(), 'own.lock');
+  writeFileSync(p, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose: 'before restart', token: 'earlier' }));
+  t.regex(readLock(p)!.stale!, /is gone/);
+  const a = tryLock(p, 'now');
+  t.is(readLock(p)!.stale, null, 'the one we hold is alive');
+  t.throws(() => tryLock(p, 'twice'), { instanceOf: LockBusyError });
+  a.release();
+});
