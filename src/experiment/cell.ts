@@ -34,6 +34,20 @@ export interface CellOutcome {
 }
 
 /**
+ * The result of a finished cell: result.json that parses, beside train-done.json; else null. A
+ * result.json torn by a crash while it was written counts as unfinished (the cell is evaluated
+ * again), so "finished" never means a half-written file.
+ */
+export function finishedResult(cellDir: string): RunResult | null {
+  if (!readTrainSummary(cellDir)) return null;
+  try {
+    return readRunResult(cellDir);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Trains and evaluates the run `runConfig` (a RunConfig object) in `cellDir`. Idempotent: a finished
  * cell is returned as it is; an interrupted one continues bit-identically. Throws InterruptedError
  * when `signal` aborts (the training state is saved first), and whatever trainRun/evaluateRun throw.
@@ -41,7 +55,7 @@ export interface CellOutcome {
 export async function runCell(runConfig: unknown, cellDir: string, o: CellOptions = {}): Promise<CellOutcome> {
   cellDir = resolve(cellDir);
   const log = o.log ?? (() => {});
-  const done = readRunResult(cellDir);
+  const done = finishedResult(cellDir);
   const trainedBefore = readTrainSummary(cellDir);
   if (done && trainedBefore) return { cellDir, trained: trainedBefore, evaluation: null, result: done, reused: true };
   const trained = await trainRun(runConfig, cellDir, { resume: true, signal: o.signal, log, progress: o.progress ?? silentProgress });

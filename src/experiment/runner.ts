@@ -27,7 +27,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cellRunConfig, cellsOf, parseExperiment, type Cell, type ExperimentConfig } from './config.ts';
-import { inputLengths, readRunResult, trainTargets, validExamples } from './evaluate-run.ts';
+import { inputLengths, trainTargets, validExamples } from './evaluate-run.ts';
+import { finishedResult } from './cell.ts';
 import { describeHolder, LockBusyError, readLock, tryLock, waitLock, type HeldLock, type LockInfo, type LockOptions } from './lock.ts';
 import { parseRunConfig } from '../train/config.ts';
 import { loadTask } from '../data/tasks.ts';
@@ -202,7 +203,7 @@ function checkSameExperiment(c: ExperimentConfig, out: string): boolean {
 function statusOf(out: string, cell: Cell, index: number, o: LockOptions): CellStatus {
   const f = cellFiles(out, cell);
   const base = { ...cell, index, dir: f.dir };
-  if (readRunResult(f.dir)) return { ...base, status: 'done' };
+  if (finishedResult(f.dir)) return { ...base, status: 'done' };
   const lock = readLock(f.lock, o);
   if (lock && !lock.stale) return { ...base, status: 'running', holder: lock.info };
   const started = existsSync(join(f.dir, 'config.json'));
@@ -272,7 +273,7 @@ async function runLockedCell(c: ExperimentConfig, out: string, cell: Cell, lock:
     log(`[${cell.name}] start`);
     const code = await runChild(cmd.cmd, cmd.args, `[${cell.name}]`, log, ac.signal);
     if (lock.lost()) return `${cell.name} (its lock ${f.lock} was taken over by another process; the cell stopped)`;
-    if (code === 0 && readRunResult(f.dir)) return null;
+    if (code === 0 && finishedResult(f.dir)) return null;
     log(`[${cell.name}] FAILED with exit code ${code}`);
     return `${cell.name} (exit ${code}; see ${f.dir})`;
   } finally {
@@ -291,7 +292,7 @@ export async function runExperiment(config: unknown, outDir: string, o: Experime
   const pending: Cell[] = [];
   const skipped: string[] = [];
   for (const cell of cells) {
-    if (readRunResult(cellFiles(out, cell).dir)) skipped.push(cell.name);
+    if (finishedResult(cellFiles(out, cell).dir)) skipped.push(cell.name);
     else pending.push(cell);
   }
   const parallel = Math.max(1, o.parallel ?? c.parallel);
@@ -321,7 +322,7 @@ export async function runExperiment(config: unknown, outDir: string, o: Experime
           throw e;
         }
         try {
-          if (readRunResult(f.dir)) { skipped.push(cell.name); log(`[${cell.name}] finished by another process`); continue; }
+          if (finishedResult(f.dir)) { skipped.push(cell.name); log(`[${cell.name}] finished by another process`); continue; }
           const failure = await runLockedCell(c, out, cell, lock, tokenizerPath, log, o);
           finished++;
           if (failure === null) {
@@ -370,7 +371,7 @@ export async function runExperimentCell(config: unknown, outDir: string, key: st
   const f = cellFiles(out, cell);
   const done = (): CellRunResult => ({ cell, outcome: 'done', seconds: (performance.now() - t0) / 1000 });
   if (existsSync(join(out, 'experiment.json'))) checkSameExperiment(c, out);
-  if (readRunResult(f.dir)) { log(`[${cell.name}] finished already`); return done(); }
+  if (finishedResult(f.dir)) { log(`[${cell.name}] finished already`); return done(); }
   const tokenizerPath = await prepare(c, out, log, o);
   let lock: HeldLock;
   try {
@@ -380,7 +381,7 @@ export async function runExperimentCell(config: unknown, outDir: string, key: st
     throw e;
   }
   try {
-    if (readRunResult(f.dir)) { log(`[${cell.name}] finished already`); return done(); }
+    if (finishedResult(f.dir)) { log(`[${cell.name}] finished already`); return done(); }
     const failure = await runLockedCell(c, out, cell, lock, tokenizerPath, log, o);
     if (o.signal?.aborted) throw new InterruptedError(`interrupted: cell ${cell.name} saved its state; run the same command to continue it`);
     if (failure) throw new EyemulatorError('EYEMULATOR_EXPERIMENT', `cell failed: ${failure}. Run the same command to retry it.`);
@@ -411,7 +412,7 @@ export async function reportExperiment(config: unknown, outDir: string, o: Pick<
   const out = resolve(outDir);
   if (!checkSameExperiment(c, out)) throw new OptionError(`${out} holds no experiment (no experiment.json): run cells first`);
   const cells = cellsOf(c);
-  const finished = cells.filter((cell) => readRunResult(cellFiles(out, cell).dir));
+  const finished = cells.filter((cell) => finishedResult(cellFiles(out, cell).dir));
   const missing = cells.filter((cell) => !finished.includes(cell)).map((cell) => cell.name);
   if (finished.length === 0) throw new OptionError(`${out}: none of the ${cells.length} cells has finished yet; nothing to report`);
   let tokenizerPath: string | undefined;
@@ -427,7 +428,7 @@ export async function reportExperiment(config: unknown, outDir: string, o: Pick<
 /** results.json + report/ from finished cells (all of them, on the serial path). */
 async function buildResults(c: ExperimentConfig, out: string, cells: Cell[], tokenizerPath: string | undefined, missing: string[], total = cells.length): Promise<{ results: ResultsFile; report: WrittenReport }> {
   const done = cells.map((cell) => ({ cell, dir: cellFiles(out, cell).dir }));
-  const runs: RunResult[] = done.map((d) => readRunResult(d.dir)!);
+  const runs: RunResult[] = done.map((d) => finishedResult(d.dir)!);
   const prov = readJsonFile<Record<string, unknown>>(join(done[0].dir, 'provenance.json'));
   const results: ResultsFile = {
     format: RESULTS_FORMAT,
