@@ -12,8 +12,8 @@
 // remembers the longest dynamic length it has seen; a later, shorter call above the original length
 // would reuse those frequencies in HF). With a KV cache, every step uses its own max position, as
 // HF's generation does: keys cached earlier keep the rotation they were computed with (HF likewise
-// for dynamic). For longrope HF's Phi-3 recomputes the cache once at the switch to the long
-// factors (cache_rebuild; CausalLMImpl::hidden does the same).
+// for dynamic). For longrope the cache is recomputed once at the switch to the long factors
+// (cache_rebuild; CausalLMImpl::hidden), as HF's Phi-3 intends.
 #pragma once
 #include <torch/torch.h>
 
@@ -33,10 +33,13 @@ struct RotaryEmbedding {
   // the attention factor. Undefined tensors when the model has no RoPE.
   std::pair<torch::Tensor, torch::Tensor> operator()(const torch::Tensor& positions, torch::ScalarType dtype) const;
   // Whether a cached generation step must recompute its cache: longrope switches from short to
-  // long factors once the sequence exceeds original_max_position_embeddings, and HF's Phi-3
-  // (prepare_inputs_for_generation) then drops the cache and recomputes the whole prefix with
-  // the long factors — once, when the total length first reaches original_max + 1 while the cache
-  // holds at most original_max tokens.
+  // long factors once the sequence exceeds original_max_position_embeddings, and keys cached with
+  // the short factors no longer match what the model's forward computes. HF's Phi-3
+  // (prepare_inputs_for_generation) drops the cache there — once, when the total length first
+  // reaches original_max + 1 while the cache holds at most original_max tokens — meaning to
+  // recompute the prefix; the engine recomputes it, so cached generation equals the forward.
+  // (transformers 5.18 then feeds only the last token, so its cached generate disagrees with its
+  // own forward and no-cache generate; test fixtures use the latter: make_models.py.)
   bool cache_rebuild(int64_t past, int64_t total) const {
     return enabled && s_.type == "longrope" && past > 0 &&
            static_cast<double>(total) >= s_.original_max_position_embeddings + 1 &&
