@@ -274,6 +274,7 @@ async function runLockedCell(c: ExperimentConfig, out: string, cell: Cell, lock:
     const code = await runChild(cmd.cmd, cmd.args, `[${cell.name}]`, log, ac.signal);
     if (lock.lost()) return `${cell.name} (its lock ${f.lock} was taken over by another process; the cell stopped)`;
     if (code === 0 && finishedResult(f.dir)) return null;
+    if (ac.signal.aborted && code === 130) { log(`[${cell.name}] stopped; its state is saved`); return `${cell.name} (interrupted)`; }
     log(`[${cell.name}] FAILED with exit code ${code}`);
     return `${cell.name} (exit ${code}; see ${f.dir})`;
   } finally {
@@ -301,7 +302,7 @@ export async function runExperiment(config: unknown, outDir: string, o: Experime
   const ran: string[] = [];
   const failures: string[] = [];
   const busy: Cell[] = [];
-  let finished = 0;
+  let finished = 0, elsewhere = 0;
   const started = performance.now();
   // One pass takes each cell's lock without waiting (cells another process runs are put aside);
   // the second waits for those, then runs what they left unfinished.
@@ -322,13 +323,13 @@ export async function runExperiment(config: unknown, outDir: string, o: Experime
           throw e;
         }
         try {
-          if (finishedResult(f.dir)) { skipped.push(cell.name); log(`[${cell.name}] finished by another process`); continue; }
+          if (finishedResult(f.dir)) { skipped.push(cell.name); elsewhere++; log(`[${cell.name}] finished by another process`); continue; }
           const failure = await runLockedCell(c, out, cell, lock, tokenizerPath, log, o);
           finished++;
           if (failure === null) {
             ran.push(cell.name);
             const per = (performance.now() - started) / 1000 / finished;
-            log(`[${cell.name}] done (${finished}/${pending.length}; ETA ${formatEta(per * Math.max(0, pending.length - finished - skipped.length))})`);
+            log(`[${cell.name}] done (${finished}/${pending.length}; ETA ${formatEta(per * Math.max(0, pending.length - finished - elsewhere))})`);
           } else if (!o.signal?.aborted) failures.push(failure);
         } finally {
           lock.release();
