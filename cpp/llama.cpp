@@ -81,7 +81,7 @@ void append_cache(torch::Tensor& k, torch::Tensor& v, torch::Tensor* k_cache, to
 }
 
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k_in, const torch::Tensor& v_in, const torch::Tensor& mask,
-                     double scale, torch::Tensor* probs_out) {
+                     double scale, torch::Tensor* probs_out, bool causal) {
   const int64_t B = q.size(0), H = q.size(1), T = q.size(2), D = q.size(3);
   const int64_t KV = k_in.size(1), Tk = k_in.size(2), Dv = v_in.size(3);
   const int64_t rep = H / KV;
@@ -99,10 +99,12 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k_in, const to
       k = k.repeat_interleave(rep, 1);
       v = v.repeat_interleave(rep, 1);
     }
+    const torch::Tensor no_mask;
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
-    out = at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, default_scale ? c10::optional<double>() : scale);
+    out = at::scaled_dot_product_attention(q, k, v, causal ? no_mask : mask, 0.0, causal,
+                                           default_scale ? c10::optional<double>() : scale);
 #else
-    out = at::scaled_dot_product_attention(q, k, v, mask);
+    out = at::scaled_dot_product_attention(q, k, v, causal ? no_mask : mask, 0.0, causal);
 #endif
   }
 #endif
@@ -157,7 +159,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const LayerInputs& 
     k = apply_rope(k, in.cos, in.sin);
   }
   append_cache(k, v, k_cache, v_cache);
-  return o_proj(attend(q, k, v, in.mask_for(window), scale, probs_out));
+  return o_proj(attend(q, k, v, in.mask_for(window), scale, probs_out, in.causal));
 }
 
 MLPImpl::MLPImpl(const ModelConfig& c) {
@@ -274,8 +276,19 @@ torch::Tensor CausalLMImpl::hidden(const torch::Tensor& input_ids, const torch::
   torch::Tensor pad = attention_mask.defined() ? (attention_mask == 0).view({B, 1, 1, Tk}) : torch::Tensor();
   if (pad.defined()) blocked = blocked | pad;
   in.mask = torch::zeros(blocked.sizes(), h.options()).masked_fill(blocked, lowest);
-  int64_t window = 0;
-  for (int64_t w : config.layer_window) window = std::max(window, w);
+  int64_t window = 0, min_window = 0;
+  for (int64_t w : config.layer_window) {
+    window = std::max(window, w);
+    if (w > 0) min_window = min_window == 0 ? w : std::min(min_window, w);
+  }
+  // Right padding only (no 0 → 1 step along a row): the causal mask alone is exact for every real
+  // token (one host read of the mask per forward).
+  const bool right_padded =
+      !pad.defined() || Tk < 2 ||
+      !(attention_mask.narrow(1, 1, Tk - 1).to(torch::kInt32) > attention_mask.narrow(1, 0, Tk - 1).to(torch::kInt32))
+           .any()
+           .item<bool>();
+  in.causal = past == 0 && !cache && right_padded && (min_window == 0 || Tk <= min_window);
   if (window > 0) {
     torch::Tensor wb = blocked | torch::ones({T, Tk}, bool_opts).tril(past - window).view({1, 1, T, Tk});
     in.window_mask = torch::zeros(wb.sizes(), h.options()).masked_fill(wb, lowest);

@@ -83,6 +83,11 @@ struct LayerInputs {
   torch::Tensor cos, sin;     // [B,1,T,rotary_dim]; undefined without RoPE
   torch::Tensor mask;         // additive [B,1,T,Tk]: causal + padding
   torch::Tensor window_mask;  // the same with the model's sliding window (defined when a layer has one)
+  // True when `mask` (and window_mask) block exactly the future for every real-token query: no
+  // cache, no left padding (right padding only: padding queries carry no loss and no real query
+  // sees a padding key), every sliding window at least the sequence. SDPA then runs with
+  // is_causal and no mask (libtorch's flash kernel: no [B,1,T,T] mask read per head).
+  bool causal = false;
   const torch::Tensor& mask_for(int64_t window) const { return window > 0 ? window_mask : mask; }
 };
 
@@ -94,8 +99,9 @@ void append_cache(torch::Tensor& k, torch::Tensor& v, torch::Tensor* k_cache, to
 // kv head h / (H/KV), HF repeat_kv order), additive mask [B,1,T,Tk], scores = scale·q·kᵀ.
 // Returns [B,T,H·D]. With probs_out the explicit path runs and stores softmax probabilities
 // [B,H,T,Tk] there; otherwise libtorch >= 2 uses scaled_dot_product_attention.
+// `causal` (LayerInputs::causal): the SDPA path may use is_causal instead of the mask.
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& mask,
-                     double scale, torch::Tensor* probs_out);
+                     double scale, torch::Tensor* probs_out, bool causal = false);
 
 // A family's decoder stack: the module registered under "model." (or "transformer." for
 // GPTBigCode) whose parameter names are HF's. CausalLMImpl runs every family through it.

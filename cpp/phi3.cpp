@@ -31,7 +31,7 @@ struct Phi3AttentionImpl : torch::nn::Module {
     q = apply_rope(q, in.cos, in.sin);
     k = apply_rope(k, in.cos, in.sin);
     append_cache(k, v, k_cache, v_cache);
-    return o_proj(attend(q, k, v, in.mask_for(window), 1.0 / std::sqrt(static_cast<double>(head_dim)), probs_out));
+    return o_proj(attend(q, k, v, in.mask_for(window), 1.0 / std::sqrt(static_cast<double>(head_dim)), probs_out, in.causal));
   }
   Proj qkv_proj{nullptr}, o_proj{nullptr};
   int64_t n_heads, n_kv_heads, head_dim, window;

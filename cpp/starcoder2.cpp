@@ -29,7 +29,7 @@ struct Starcoder2AttentionImpl : torch::nn::Module {
     torch::Tensor k = apply_rope(k_proj(x).view({B, T, n_kv_heads, head_dim}).transpose(1, 2), in.cos, in.sin);
     torch::Tensor v = v_proj(x).view({B, T, n_kv_heads, head_dim}).transpose(1, 2);
     append_cache(k, v, k_cache, v_cache);
-    return o_proj(attend(q, k, v, in.mask_for(window), 1.0 / std::sqrt(static_cast<double>(head_dim)), probs_out));
+    return o_proj(attend(q, k, v, in.mask_for(window), 1.0 / std::sqrt(static_cast<double>(head_dim)), probs_out, in.causal));
   }
   Proj q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t n_heads, n_kv_heads, head_dim, window;

@@ -121,7 +121,7 @@ export function chooseTorch(facts) {
   }
   if (modern(f.venvTorch)) {
     return { action: 'use', source: 'venv', torchDir: join(f.venvTorch.cmakePrefix, 'Torch'), version: f.venvTorch.version,
-      reason: `.venv has torch ${f.venvTorch.version}` };
+      reason: [...skipped, `.venv has torch ${f.venvTorch.version}`].join('; ') };
   }
   const attempt = f.venvInstall ?? 'not-tried';
   if (attempt === 'not-tried') return { action: 'install-venv', reason: `${skipped.join('; ')}; installing torch>=${MIN_TORCH_MAJOR} into .venv with pip` };
