@@ -2,7 +2,7 @@
  * `npm run bench`: runs the benchmarks as child processes, writes bench/results/<ISO date>.json and
  * bench/results/latest.json, and prints one table per benchmark with its targets (PASS / MISS).
  *
- *   node --import tsx bench/run.ts [--quick] [--only engine|hf-peer|method|weights|memory] [--threads T] [--rounds R] [--no-bf16]
+ *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME…]] (engine, hf-peer, method, weights, memory) [--threads T] [--rounds R] [--no-bf16]
  *
  * Also rewrites BENCHMARKS.md at the repository root (machine, date, libtorch, command, every table)
  * unless --no-markdown is given.
@@ -28,9 +28,11 @@ const opt = (n: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const quick = args.includes('--quick');
-const only = opt('only');
+const onlyList = opt('only')?.split(',').filter(Boolean);
+const only = onlyList?.join(',');
+const wants = (name: string) => !onlyList || onlyList.includes(name);
 const BENCHES = ['engine', 'hf-peer', 'method', 'weights', 'memory'];
-if (only && !BENCHES.includes(only)) {
+if (onlyList && onlyList.some((n) => !BENCHES.includes(n))) {
   console.error(`bench: --only must be one of ${BENCHES.join(', ')}, got ${only}`);
   process.exit(2);
 }
@@ -114,28 +116,28 @@ async function bench(name: string, script: string, childArgs: string[], table: (
   }
 }
 
-if (!only || only === 'engine') {
+if (wants('engine')) {
   const a = quick ? ['--quick'] : [];
   if (threads) a.push('--threads', threads);
   if (opt('rounds')) a.push('--rounds', opt('rounds')!);
   if (args.includes('--no-bf16')) a.push('--no-bf16');
   await bench('engine', 'engine.bench.ts', a, engineTable);
 }
-if (!only || only === 'hf-peer') {
+if (wants('hf-peer')) {
   const a = quick ? ['--quick'] : [];
   if (threads) a.push('--threads', threads);
   if (opt('rounds')) a.push('--rounds', opt('rounds')!);
   await bench('hf-peer', 'hf-peer.bench.ts', a, hfPeerTable);
 }
-if (!only || only === 'method') {
+if (wants('method')) {
   const a = quick ? ['--quick'] : [];
   if (threads) a.push('--threads', threads);
   await bench('method', 'method.bench.ts', a, methodTable);
 }
-if (!only || only === 'weights') {
+if (wants('weights')) {
   await bench('weights', 'weights.bench.ts', quick ? ['--limit', '2000', '--epochs', '2'] : [], weightsTable);
 }
-if (!only || only === 'memory') {
+if (wants('memory')) {
   await bench('memory', 'memory.bench.ts', threads ? ['--threads', threads] : [], memoryTable);
 }
 rmSync(tmp, { recursive: true, force: true });
