@@ -1,7 +1,10 @@
 /**
- * eyemulator's public API. The CLI (`eyemulator …`) is built on exactly these exports.
+ * eyemulator's public API.
  *
- * - Engine: Model (HF Llama/Qwen2 checkpoints in, out), Trainer (weighted CE, AdamW, schedules).
+ * - Engine: Model (HF checkpoints of the families in README, The engine; PEFT adapters), Trainer
+ *   (weighted CE + token-level preference, AdamW, schedules).
+ * - Runs and experiments: trainRun, runExperiment / runExperimentCell / listCells / reportExperiment,
+ *   runCell (one cell in-process).
  * - Human attention: code labelling, gaze → scan paths, priors, pseudo paths and weights.
  * - Evaluation: metrics and paired statistics.
  */
@@ -25,3 +28,6 @@ export { byteTokenizerJson, BYTE_VOCAB_SIZE } from './data/byte-tokenizer.ts';
 export { loadModelTokenizer, specialLayout, type ModelTokenizer, type SpecialLayout } from './model/tokenizer.ts';
 export { generationIds, readGenerationConfig, type GenerationIds } from './model/generation-config.ts';
 export { readCodexglueSplit, type CodePair } from './data/codexglue.ts';
+export { trainRun } from './train/run.ts';
+export { runExperiment, runExperimentCell, listCells, reportExperiment } from './experiment/runner.ts';
+export { runCell } from './experiment/cell.ts';

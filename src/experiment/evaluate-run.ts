@@ -11,7 +11,7 @@
  * Prompts longer than the model's context minus maxNewTokens have their input code cut from the
  * end (never silently: the count is in eval.json and printed).
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Model } from '../model/model.ts';
 import { loadModelTokenizer, type ModelTokenizer } from '../model/tokenizer.ts';
@@ -25,7 +25,7 @@ import { fitExample, newTruncationReport, type TruncationReport } from '../data/
 import { evaluate, type EvalScores } from '../eval/index.ts';
 import { runFromEvaluation, type CurvePoint, type ExampleRef, type RunResult } from '../report/types.ts';
 import { InputError, OptionError } from '../util/errors.ts';
-import { readJsonFile } from '../util/json.ts';
+import { readJsonFile, writeJsonAtomic, writeTextAtomic } from '../util/json.ts';
 
 export interface EvalRunOptions {
   threads?: number;
@@ -148,9 +148,7 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
     } finally {
       model.dispose();
     }
-    const tmp = `${predPath}.tmp-${process.pid}`;
-    writeFileSync(tmp, preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
-    renameSync(tmp, predPath);
+    writeTextAtomic(predPath, preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
   }
 
   const ev = await evaluate(preds.map((p) => ({ prediction: p.prediction, reference: p.reference, input: p.input })), c.task, { trainTargets: await trainTargets(c) });
@@ -168,10 +166,11 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
     const diag = await runAttentionForRun(c, trained, tok, examples.slice(0, attentionN), { threads: o.threads ?? c.threads, log });
     result.diagnostics = diag.values;
     result.diagnosticIds = diag.ids;
-    writeFileSync(join(runDir, 'attention.json'), JSON.stringify(diag, null, 2) + '\n');
+    writeJsonAtomic(join(runDir, 'attention.json'), diag);
   }
-  writeFileSync(join(runDir, 'eval.json'), JSON.stringify(summary, null, 2) + '\n');
-  writeFileSync(join(runDir, 'result.json'), JSON.stringify(result) + '\n');
+  // eval.json before result.json: a cell counts as evaluated when result.json parses.
+  writeJsonAtomic(join(runDir, 'eval.json'), summary);
+  writeTextAtomic(join(runDir, 'result.json'), JSON.stringify(result) + '\n');
   return { result, summary };
 }
 

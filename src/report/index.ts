@@ -3,7 +3,7 @@
  * Markdown / HTML / terminal renderings (format.ts). `writeReport` does all of it into a folder:
  * report.md, report.html, the chart SVGs and report.json (the computed numbers).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, type EvaluateOptions } from '../eval/index.ts';
 import type { TaskName } from '../data/prompt.ts';
@@ -13,7 +13,7 @@ import { buildReport, type Report, type ReportOptions } from './compute.ts';
 import { renderCharts, type Chart } from './charts.ts';
 import { reportHtml, reportMarkdown } from './format.ts';
 import { resultsSchema, storeSamples, type ExampleRef, type ResultsFile, type TrivialResult } from './types.ts';
-import { stripBom } from '../util/json.ts';
+import { stripBom, writeTextAtomic } from '../util/json.ts';
 
 export * from './types.ts';
 export * from './compute.ts';
@@ -64,7 +64,7 @@ export async function writeReport(results: ResultsFile, outDir: string, opts: Re
   const files: string[] = [];
   const write = (name: string, text: string) => {
     const p = join(outDir, name);
-    writeFileSync(p, text);
+    writeTextAtomic(p, text);
     files.push(p);
   };
   for (const c of charts) write(c.file, c.svg);
