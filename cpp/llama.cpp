@@ -99,12 +99,12 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k_in, const to
       k = k.repeat_interleave(rep, 1);
       v = v.repeat_interleave(rep, 1);
     }
-    const torch::Tensor no_mask;
+    // An undefined tensor is not "no mask" to SDPA: it needs an empty optional.
+    const c10::optional<torch::Tensor> m = causal ? c10::optional<torch::Tensor>() : c10::optional<torch::Tensor>(mask);
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
-    out = at::scaled_dot_product_attention(q, k, v, causal ? no_mask : mask, 0.0, causal,
-                                           default_scale ? c10::optional<double>() : scale);
+    out = at::scaled_dot_product_attention(q, k, v, m, 0.0, causal, default_scale ? c10::optional<double>() : scale);
 #else
-    out = at::scaled_dot_product_attention(q, k, v, causal ? no_mask : mask, 0.0, causal);
+    out = at::scaled_dot_product_attention(q, k, v, m, 0.0, causal);
 #endif
   }
 #endif
