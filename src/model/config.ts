@@ -119,7 +119,12 @@ export function defaultIntermediate(hidden: number): number {
   return Math.ceil(raw / m) * m;
 }
 
-/** HF's parameter names for a Llama/Qwen2 model of this config, in the engine's order. */
+/**
+ * HF's parameter names for a model of this config, in the engine's order, for the families whose
+ * names are plain (gpt_bigcode and the Llama-block families: llama, mistral, granite, smollm3, qwen2,
+ * qwen3, with attention_bias / mlp_bias and Qwen3's q/k norms); [] for any other family (starcoder2,
+ * phi3, ...): callers then know nothing from names alone (the engine's load report is authoritative).
+ */
 export function expectedTensorNames(cfg: HfConfig): string[] {
   if (cfg.model_type === 'gpt_bigcode') {
     const names = ['transformer.wte.weight', 'transformer.wpe.weight'];
@@ -131,17 +136,25 @@ export function expectedTensorNames(cfg: HfConfig): string[] {
     if (cfg.tie_word_embeddings === false) names.push('lm_head.weight');
     return names;
   }
+  const llamaBlock = ['llama', 'mistral', 'granite', 'smollm3', 'qwen2', 'qwen3'];
+  if (!llamaBlock.includes(cfg.model_type as string)) return [];
   const L = cfg.num_hidden_layers as number;
   const names = ['model.embed_tokens.weight'];
-  const qwen = cfg.model_type === 'qwen2';
+  const qwen2 = cfg.model_type === 'qwen2';
+  const qkNorm = cfg.model_type === 'qwen3';
   const attnBias = cfg.attention_bias === true;
+  const mlpBias = cfg.mlp_bias === true;
   for (let i = 0; i < L; i++) {
     const p = `model.layers.${i}`;
     for (const proj of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) {
       names.push(`${p}.self_attn.${proj}.weight`);
-      if (attnBias || (qwen && proj !== 'o_proj')) names.push(`${p}.self_attn.${proj}.bias`);
+      if (attnBias || (qwen2 && proj !== 'o_proj')) names.push(`${p}.self_attn.${proj}.bias`);
     }
-    for (const proj of ['gate_proj', 'up_proj', 'down_proj']) names.push(`${p}.mlp.${proj}.weight`);
+    if (qkNorm) names.push(`${p}.self_attn.q_norm.weight`, `${p}.self_attn.k_norm.weight`);
+    for (const proj of ['gate_proj', 'up_proj', 'down_proj']) {
+      names.push(`${p}.mlp.${proj}.weight`);
+      if (mlpBias) names.push(`${p}.mlp.${proj}.bias`);
+    }
     names.push(`${p}.input_layernorm.weight`, `${p}.post_attention_layernorm.weight`);
   }
   names.push('model.norm.weight');

@@ -99,6 +99,12 @@ function stableConfig(c: RunConfig): string {
   return JSON.stringify(o, Object.keys(o).sort());
 }
 
+/** The fields (outside RESUME_FREE) whose values differ between two run configs, for messages. */
+function changedFields(a: RunConfig, b: RunConfig): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof RunConfig)[]);
+  return [...keys].filter((k) => !RESUME_FREE.includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
+
 export function readStepRecords(runDir: string): StepRecord[] {
   const p = join(runDir, 'metrics.jsonl');
   if (!existsSync(p)) return [];
@@ -211,18 +217,23 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
   const statePath = join(runDir, 'state', 'trainer.safetensors');
   const configPath = join(runDir, 'config.json');
   const metricsPath = join(runDir, 'metrics.jsonl');
-  if (existsSync(join(runDir, 'train-done.json'))) {
-    if (!o.resume) throw new OptionError(`${runDir} holds a finished run; choose another --out`);
-    log(`${runDir}: training already finished`);
-    return readTrainSummary(runDir)!;
-  }
+  const finished = existsSync(join(runDir, 'train-done.json'));
+  if (finished && !o.resume) throw new OptionError(`${runDir} holds a finished run; choose another --out`);
   if (existsSync(configPath)) {
     if (!o.resume) throw new OptionError(`${runDir} already holds a run; continue it with --resume or choose another --out`);
     const prev = parseRunConfig(readJsonFile(configPath), configPath);
-    if (stableConfig(prev) !== stableConfig(c)) throw new OptionError(`--resume: the configuration differs from the one ${runDir} was started with (${configPath}); only ${RESUME_FREE.join(', ')} may change`);
+    if (stableConfig(prev) !== stableConfig(c))
+      throw new OptionError(`--resume: ${changedFields(prev, c).join(', ')} differ${changedFields(prev, c).length === 1 ? 's' : ''} from the configuration ${runDir} was started with (${configPath}); only ${RESUME_FREE.join(', ')} may change (or choose another --out)`);
+  }
+  if (finished) {
+    log(`${runDir}: training already finished`);
+    return readTrainSummary(runDir)!;
   }
   mkdirSync(join(runDir, 'state'), { recursive: true });
-  writeJsonAtomic(configPath, c);
+  // config.json marks the folder as holding a run: it is written once the model and the data have
+  // opened (below), so a run that fails at start (a wrong --model, a bad tokenizer) leaves nothing
+  // that blocks the corrected rerun.
+  const freshRun = !existsSync(configPath);
 
   const threads = c.threads;
   const { model, baseDir, baseName } = await startModel(c, runDir, threads);
@@ -233,6 +244,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     const priorsPath = c.variant === 'baseline' ? null : resolve(c.priors ?? defaultPriorsPath());
     const weightModel = priorsPath ? buildWeightModel(loadPriors(priorsPath), c.variant, { wBase: c.wBase, priorsFile: priorsPath, shuffleSeed: c.seed }) : null;
     const data = await loadRunData(c, tok, weightModel, log);
+    if (freshRun) writeJsonAtomic(configPath, c);
     log(`${c.task}: ${data.examples.length} training examples (${formatTruncationReport(data.truncation)})`);
     if (weightModel) log(`weights: variant ${c.variant} (${weightModel.spec.describe}), priors ${priorsPath} — EyeTrans/EyeMulator priors (Zhang et al., FSE 2024; ACL 2026), CC-BY-4.0`);
     else log('weights: variant baseline (all 1)');

@@ -52,3 +52,26 @@ dtest('eyemulator train: Ctrl-C saves the state and exits 130; --resume finishes
   t.is(bad.code, 1);
   t.regex(bad.out, /no config\.json/);
 });
+
+dtest('eyemulator train: a run that fails at start leaves nothing that blocks the corrected rerun; --out RUN --resume needs no other flag; a changed field is named', async (t) => {
+  const dir = tempDir();
+  const tok = join(dir, 'tokenizer.json');
+  writeFileSync(tok, JSON.stringify(byteTokenizerJson()));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(byteTokenizerConfig()));
+  const out = join(dir, 'run');
+  const common = ['train', '--task', 'translation', '--variant', 'baseline', '--train-n', '8', '--batch-size', '2', '--max-length', '400',
+    '--seed', '3', '--threads', '1', '--out', out, '--progress', 'none'];
+  const bad = await run([...common, '--model', join(dir, 'nope'), '--max-steps', '2']);
+  t.is(bad.code, 1, bad.out);
+  t.regex(bad.out, /no config\.json/);
+  t.false(existsSync(join(out, 'config.json')), 'a failed start leaves no config.json');
+  const good = [...common, '--init-hidden', '16', '--init-layers', '1', '--init-heads', '2', '--tokenizer', tok];
+  const first = await run([...good, '--max-steps', '2']);
+  t.is(first.code, 0, first.out);
+  const changed = await run(['train', '--out', out, '--resume', '--max-steps', '3', '--lr', '0.5']);
+  t.is(changed.code, 1, changed.out);
+  t.regex(changed.out, /lr, maxSteps differ from the configuration/);
+  const again = await run(['train', '--out', out, '--resume', '--progress', 'none']);
+  t.is(again.code, 0, again.out);
+  t.regex(again.out, /training already finished/);
+});

@@ -5,6 +5,8 @@
  * Flags override the config file; the resolved config is written to RUN/config.json. The work is
  * in src/train/run.ts (training) and src/experiment/evaluate-run.ts (--evaluate).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { trainRun } from '../../train/run.ts';
 import { parseRunConfig, readConfigFile, type RunConfig } from '../../train/config.ts';
@@ -12,6 +14,7 @@ import { autoProgress, lineProgress, silentProgress } from '../../train/progress
 import { evaluateRun } from '../../experiment/evaluate-run.ts';
 import { interruptSignal } from '../signals.ts';
 import { InterruptedError } from '../../util/errors.ts';
+import { readJsonFile } from '../../util/json.ts';
 import { VARIANTS } from '../../weights/variants.ts';
 
 /** CLI flag → RunConfig key (kebab-case flags, camelCase keys). */
@@ -83,8 +86,12 @@ const train: CommandModule = {
       if (a['init-max-positions'] !== undefined) init.maxPositions = a['init-max-positions'];
       cfg.init = init;
     }
-    const config = parseRunConfig(cfg, (a.config as string | undefined) ?? 'command line');
     const out = a.out as string;
+    // `train --out RUN --resume` needs nothing else: the run's saved configuration is the base, and
+    // flags given again must agree with it (trainRun names any field that differs).
+    const saved = join(out, 'config.json');
+    const base = a.resume && existsSync(saved) ? readJsonFile<Record<string, unknown>>(saved) : {};
+    const config = parseRunConfig({ ...base, ...cfg }, (a.config as string | undefined) ?? (a.resume && existsSync(saved) ? `${saved} + command line` : 'command line'));
     const log = (l: string) => process.stderr.write(l + '\n');
     const mode = a.progress as 'auto' | 'lines' | 'none';
     const progress = mode === 'none' ? silentProgress : mode === 'lines' ? lineProgress(log, config.logEvery) : autoProgress(log, config.logEvery);
