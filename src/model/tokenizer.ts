@@ -220,7 +220,10 @@ function asEncoded(enc: { getIds(): number[]; getTokens(): string[]; getOffsets(
  */
 export async function loadModelTokenizer(dir: string, tokenizerPath?: string): Promise<ModelTokenizer> {
   const path = tokenizerPath ?? join(dir, 'tokenizer.json');
-  if (!existsSync(path)) throw new InputError('no tokenizer.json: pass --tokenizer or put one in the model folder', { file: path });
+  if (!tokenizerPath && !existsSync(join(dir, 'config.json')))
+    throw new InputError(existsSync(dir) ? 'no config.json: not a Hugging Face model folder' : 'no such model folder', { file: dir });
+  if (!existsSync(path))
+    throw new InputError(tokenizerPath ? 'no such tokenizer.json' : "no tokenizer.json in the model folder: copy the base model's tokenizer.json (and tokenizer_config.json) into it", { file: path });
   const { json, tokenizer } = loadTokenizerJson(path);
   const tcfgPath = [join(dirname(path), 'tokenizer_config.json'), join(dir, 'tokenizer_config.json')].find((p) => existsSync(p)) ?? null;
   const tcfg = tcfgPath ? readJsonFile<Json>(tcfgPath) : null;

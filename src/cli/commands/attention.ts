@@ -75,7 +75,7 @@ interface Args {
   mode: Mode;
   'batch-size': number;
   'max-prompt-tokens'?: number;
-  dtype: 'float32' | 'bfloat16';
+  dtype: 'auto' | 'float32' | 'bfloat16';
   json: boolean;
   out?: string;
   threads?: number;
@@ -104,7 +104,7 @@ const command: CommandModule<object, Args> = {
       .option('mode', { choices: MODES, default: 'combined' as Mode, describe: 'priors mode' })
       .option('batch-size', { type: 'number', default: 1, describe: 'prompts per engine call (left padding never reaches the diagnostics)' })
       .option('max-prompt-tokens', { type: 'number', describe: 'skip (and report) examples whose prompt is longer' })
-      .option('dtype', { choices: ['float32', 'bfloat16'] as const, default: 'float32' as const })
+      .option('dtype', { choices: ['auto', 'float32', 'bfloat16'] as const, default: 'auto' as const, describe: "weights in memory: auto = the checkpoint's dtype" })
       .option('json', { type: 'boolean', default: false, describe: 'print the whole result as JSON instead of the table' })
       .option('out', { type: 'string', describe: 'write the whole result (with per-example values) as JSON' })
       .option('threads', { type: 'number' }),

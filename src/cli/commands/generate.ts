@@ -54,7 +54,7 @@ const generate: CommandModule = {
       .option('beams', { type: 'number', default: 1 })
       .option('batch-size', { type: 'number', default: 8 })
       .option('stop', { type: 'string', array: true, describe: 'cut the output at this string (repeatable)' })
-      .option('dtype', { choices: ['float32', 'bfloat16'], default: 'float32' })
+      .option('dtype', { choices: ['auto', 'float32', 'bfloat16'], default: 'auto', describe: "weights in memory: auto = the checkpoint's dtype" })
       .option('threads', { type: 'number' })
       .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' })
       .option('out', { type: 'string', describe: 'output JSONL (default: stdout)' }),
@@ -65,7 +65,7 @@ const generate: CommandModule = {
     const tok = await loadModelTokenizer(a.model as string);
     for (const n of tok.notes) process.stderr.write(`note: ${n}\n`);
     const model = await Model.load(a.model as string, {
-      dtype: a.dtype as 'float32', threads: a.threads as number | undefined, device: a.device as string,
+      dtype: a.dtype as 'auto', threads: a.threads as number | undefined, device: a.device as string,
     });
     try {
       if (a.adapter) await model.loadAdapter(a.adapter as string);

@@ -28,13 +28,13 @@ const forward: CommandModule = {
       .option('beta', { type: 'number', default: 0.1, describe: 'preference temperature β' })
       .option('gamma', { type: 'number', default: 0, describe: 'with --grads --reference: gradients of L_SFT + γ·L_pref' })
       .option('normalize-by-weights', { type: 'boolean', default: false, describe: 'L = Σ w·CE / Σ w instead of / N' })
-      .option('dtype', { choices: ['float32', 'float64', 'bfloat16'], default: 'float32' })
+      .option('dtype', { choices: ['auto', 'float32', 'float64', 'bfloat16'], default: 'auto', describe: "weights in memory: auto = the checkpoint's dtype; float64 for audits" })
       .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' })
       .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' }),
   handler: async (a) => {
     const batch = readBatchJson(a.batch as string);
     const model = await Model.load(a.model as string, {
-      dtype: a.dtype as Dtype, threads: a.threads as number | undefined, device: a.device as string,
+      dtype: a.dtype as Dtype | 'auto', threads: a.threads as number | undefined, device: a.device as string,
     });
     try {
       if (a.adapter) await model.loadAdapter(a.adapter as string);
