@@ -11,7 +11,7 @@
 // scaled_dot_product_attention, so the fixture check compares the two attention paths.
 // One line per check: PASS|FAIL|INFO name: numbers.
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -373,6 +373,45 @@ await check('errors', async () => {
   await expectArg('cuda:x', /unknown device/);
   if (!CPU_ONLY) await expectArg(`cuda:${Math.max(v.cudaDevices, 1)}`, /CUDA device/);
   report(bad.length === 0, 'errors', bad.length ? bad.join('; ') : `typed EYEMULATOR_ARGUMENT for bogus, cuda:x${CPU_ONLY ? '' : `, cuda:${Math.max(v.cudaDevices, 1)} (past the ${v.cudaDevices} visible)`}`);
+});
+
+// Every supported family (issue 13), from the committed transformers fixtures: float32 and bf16
+// loads on the device against HF's float64 logits, and a LoRA (all-linear) + γ training step there.
+await check('families', async () => {
+  const FIX = join(here, '..', 'test', 'fixtures', 'hf', 'models');
+  if (!existsSync(FIX)) return report(null, 'families', 'no test/fixtures/hf/models in this tree');
+  const names = readdirSync(FIX).filter((n) => existsSync(join(FIX, n, 'reference.safetensors'))).sort();
+  for (const name of names) {
+    const st = addon.readSafetensors(join(FIX, name, 'reference.safetensors')).tensors;
+    const ids = Int32Array.from(st.input_ids.data, Number);
+    const mask = Int32Array.from(st.attention_mask.data, Number);
+    const [B, T] = st.input_ids.shape;
+    const V = st.logits.shape[2];
+    const batch = { inputIds: ids, labels: ids.map((v, i) => (mask[i] ? v : -100)), attentionMask: mask, batchSize: B, seqLen: T,
+      weights: new Float32Array(B * T).fill(1.5), pathMask: new Uint8Array(B * T).map((_, i) => i % 2) };
+    const ref = st.logits.data;
+    const parts = [];
+    let ok = true;
+    for (const [dtype, tol] of [['float32', 1e-4], ['bfloat16', 8e-2]]) {
+      const m = new addon.Model();
+      await m.load(join(FIX, name), { device: DEV, dtype });
+      const r = await m.forward(batch, {});
+      let d = 0, sc = 0;
+      for (let p = 0; p < mask.length; p++) if (mask[p]) for (let v = 0; v < V; v++) {
+        d = Math.max(d, Math.abs(r.logits.data[p * V + v] - ref[p * V + v]));
+        sc = Math.max(sc, Math.abs(ref[p * V + v]));
+      }
+      m.addLora({ r: 2, alpha: 4, targetModules: 'all-linear', seed: 1 });
+      const tr = new addon.Trainer(m, { lr: 1e-2, gamma: 0.1, beta: 0.1 });
+      const s1 = await tr.step(batch), s2 = await tr.step(batch);
+      const trained = Number.isFinite(s1.loss) && Number.isFinite(s2.loss) && s2.loss !== s1.loss;
+      ok = ok && d / sc <= tol && trained;
+      parts.push(`${dtype} rel Δ ${fmt(d / sc)} (tol ${fmt(tol)}), LoRA+γ steps ${s1.loss.toFixed(4)} → ${s2.loss.toFixed(4)}`);
+      tr.dispose();
+      m.dispose();
+    }
+    report(ok, `family ${name}`, parts.join('; '));
+  }
 });
 
 await check('speed', async () => {
