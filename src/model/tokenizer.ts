@@ -220,8 +220,7 @@ function asEncoded(enc: { getIds(): number[]; getTokens(): string[]; getOffsets(
  */
 export async function loadModelTokenizer(dir: string, tokenizerPath?: string): Promise<ModelTokenizer> {
   const path = tokenizerPath ?? join(dir, 'tokenizer.json');
-  if (!tokenizerPath && !existsSync(join(dir, 'config.json')))
-    throw new InputError(existsSync(dir) ? 'no config.json: not a Hugging Face model folder' : 'no such model folder', { file: dir });
+  if (!tokenizerPath && !existsSync(dir)) throw new InputError('no such model folder', { file: dir });
   if (!existsSync(path))
     throw new InputError(tokenizerPath ? 'no such tokenizer.json' : "no tokenizer.json in the model folder: copy the base model's tokenizer.json (and tokenizer_config.json) into it", { file: path });
   const { json, tokenizer } = loadTokenizerJson(path);

@@ -223,7 +223,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     if (!o.resume) throw new OptionError(`${runDir} already holds a run; continue it with --resume or choose another --out`);
     const prev = parseRunConfig(readJsonFile(configPath), configPath);
     if (stableConfig(prev) !== stableConfig(c))
-      throw new OptionError(`--resume: ${changedFields(prev, c).join(', ')} differ${changedFields(prev, c).length === 1 ? 's' : ''} from the configuration ${runDir} was started with (${configPath}); only ${RESUME_FREE.join(', ')} may change (or choose another --out)`);
+      throw new OptionError(`--resume: the configuration differs from the one ${runDir} was started with (${configPath}) in ${changedFields(prev, c).join(', ')}; only ${RESUME_FREE.join(', ')} may change (or choose another --out)`);
   }
   if (finished) {
     log(`${runDir}: training already finished`);
