@@ -161,3 +161,14 @@ export function expectedTensorNames(cfg: HfConfig): string[] {
   if (!cfg.tie_word_embeddings) names.push('lm_head.weight');
   return names;
 }
+
+/**
+ * config.json's dropout rates (HF's names, as listed harmless in cpp/config.cpp) that are set above
+ * 0. The engine runs HF's eval-mode forward also in training (LoRA dropout is applied; these are
+ * not), so a run on such a checkpoint trains without that regularisation: said, not silently done.
+ * Returns "name=value" strings; [] when none is set.
+ */
+export function unappliedDropout(cfg: HfConfig): string[] {
+  const names = ['attention_dropout', 'resid_pdrop', 'embd_pdrop', 'attn_pdrop', 'residual_dropout', 'embedding_dropout', 'hidden_dropout', 'mlp_dropout', 'summary_first_dropout'];
+  return names.filter((n) => typeof cfg[n] === 'number' && (cfg[n] as number) > 0).map((n) => `${n}=${cfg[n]}`);
+}

@@ -22,6 +22,7 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Model } from '../model/model.ts';
+import { unappliedDropout, type HfConfig } from '../model/config.ts';
 import { loadModelTokenizer, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
 import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../model/generation-config.ts';
 import { Trainer } from './trainer.ts';
@@ -237,6 +238,8 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
 
   const threads = c.threads;
   const { model, baseDir, baseName } = await startModel(c, runDir, threads);
+  const dropout = unappliedDropout(readJsonFile<HfConfig>(join(baseDir, 'config.json')));
+  if (dropout.length) log(`model: ${dropout.join(', ')} in config.json are not applied (the engine trains with HF's eval-mode forward; only LoRA dropout is applied)`);
   let trainer: Trainer | undefined;
   try {
     const tok = await loadModelTokenizer(baseDir, c.tokenizer && c.model ? resolve(c.tokenizer) : undefined);
