@@ -304,3 +304,20 @@ export function tokenizerSpecialIds(tokenizerPath: string): { bos: number | null
   const pick = (field: string, fallback: string) => (tcfg && field in tcfg ? lookup(tokenContent(tcfg[field])) : lookup(fallback));
   return { bos: pick('bos_token', '<|bos|>'), eos: pick('eos_token', '<|eos|>'), pad: pick('pad_token', '<|pad|>') };
 }
+
+/**
+ * Refuses a tokenizer with more tokens than the model has embeddings (config.json `vocab_size`):
+ * some of its ids would index past the embedding matrix, and the mismatch would otherwise surface
+ * mid-run as an out-of-range batch. A model vocabulary larger than the tokenizer's is normal (HF pads
+ * vocab_size) and accepted. The count (vocabulary + added tokens) is a lower bound of the largest
+ * id + 1, so this never refuses a tokenizer that fits. Throws an InputError naming both files.
+ */
+export function assertTokenizerFitsModel(tok: ModelTokenizer, modelVocabSize: number): void {
+  const n = tok.tokenizer.getVocabSize(true);
+  if (n > modelVocabSize)
+    throw new InputError(
+      `has ${n} tokens but the model has ${modelVocabSize} embeddings (vocab_size in ${tok.files.config ?? 'config.json'}): ` +
+        "ids past the model's vocabulary have no embedding — use the model's own tokenizer.json",
+      { file: tok.files.tokenizer },
+    );
+}

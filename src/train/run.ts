@@ -23,7 +23,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rena
 import { join, resolve } from 'node:path';
 import { Model } from '../model/model.ts';
 import { unappliedDropout, type HfConfig } from '../model/config.ts';
-import { loadModelTokenizer, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
+import { assertTokenizerFitsModel, loadModelTokenizer, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
 import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../model/generation-config.ts';
 import { Trainer } from './trainer.ts';
 import { parseRunConfig, type RunConfig } from './config.ts';
@@ -244,6 +244,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
   try {
     const tok = await loadModelTokenizer(baseDir, c.tokenizer && c.model ? resolve(c.tokenizer) : undefined);
     for (const n of tok.notes) log(`tokenizer: ${n}`);
+    assertTokenizerFitsModel(tok, model.info().vocabSize);
     const priorsPath = c.variant === 'baseline' ? null : resolve(c.priors ?? defaultPriorsPath());
     const weightModel = priorsPath ? buildWeightModel(loadPriors(priorsPath), c.variant, { wBase: c.wBase, priorsFile: priorsPath, shuffleSeed: c.seed }) : null;
     const data = await loadRunData(c, tok, weightModel, log);

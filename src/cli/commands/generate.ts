@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
 import { Model } from '../../model/model.ts';
-import { loadModelTokenizer } from '../../model/tokenizer.ts';
+import { assertTokenizerFitsModel, loadModelTokenizer } from '../../model/tokenizer.ts';
 import { generateText } from '../../model/generation.ts';
 import { buildPrompt, type TaskName } from '../../data/prompt.ts';
 import { InputError, OptionError } from '../../util/errors.ts';
@@ -68,6 +68,7 @@ const generate: CommandModule = {
       dtype: a.dtype as 'auto', threads: a.threads as number | undefined, device: a.device as string,
     });
     try {
+      assertTokenizerFitsModel(tok, model.info().vocabSize);
       if (a.adapter) await model.loadAdapter(a.adapter as string);
       const bar = new cliProgress.SingleBar({ format: 'generate [{bar}] {value}/{total} | ETA {eta}s', noTTYOutput: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
       bar.start(items.length, 0);
