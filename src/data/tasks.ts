@@ -25,7 +25,7 @@ import { stat } from 'node:fs/promises';
 import { readCodexglueSplit } from './codexglue.ts';
 import { readArtifactJsonl, sha256File, summarizeSkips, type FileProvenance, type Skip, type SkipReport } from './artifact-jsonl.ts';
 import type { TaskName } from './prompt.ts';
-import { dataRoot } from '../util/paths.ts';
+import { bundledDataRoot, dataRoot } from '../util/paths.ts';
 import { OptionError } from '../util/errors.ts';
 
 export const TASK_NAMES: readonly TaskName[] = ['translation', 'summarization', 'completion'];
@@ -71,7 +71,10 @@ export function parseTaskName(s: string): TaskName {
 /** The shared data's files for a task and split (see the file comment). */
 export function defaultTaskSource(task: TaskName, split: 'train' | 'valid', opts: { root?: string; artifact?: 'sample' | 'corpus' } = {}): TaskSource {
   const root = opts.root ?? dataRoot();
-  if (task === 'translation' && opts.artifact === undefined) return { kind: 'codexglue', dir: join(root, 'codexglue', 'java-cs'), split };
+  // CodeXGLUE java-cs ships with the project (data/codexglue, README there): the main job runs from a
+  // clone alone. EYEMULATOR_DATA or an explicit root still points elsewhere.
+  if (task === 'translation' && opts.artifact === undefined)
+    return { kind: 'codexglue', dir: join(opts.root || process.env.EYEMULATOR_DATA ? root : bundledDataRoot(), 'codexglue', 'java-cs'), split };
   const which = opts.artifact ?? (split === 'valid' && task === 'summarization' ? 'corpus' : 'sample');
   if (which === 'corpus') {
     if (split !== 'valid' || task === 'completion') throw new OptionError(`the artifact corpus has only translation and summarization valid files, not ${task} ${split}`);

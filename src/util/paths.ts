@@ -12,3 +12,8 @@ export function repoRoot(): string {
 export function dataRoot(): string {
   return process.env.EYEMULATOR_DATA ? resolve(process.env.EYEMULATOR_DATA) : join(repoRoot(), '..', 'shared', 'data');
 }
+
+/** The data shipped in the package (`<repo>/data`): what the main job needs, with its licence. */
+export function bundledDataRoot(): string {
+  return join(repoRoot(), 'data');
+}
