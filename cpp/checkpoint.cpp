@@ -279,25 +279,6 @@ uint64_t parse_shard_size(const std::string& text) {
 
 namespace {
 
-// Text file written atomically: temp file, fsync, rename.
-void write_text_atomic(const fs::path& path, const std::string& text) {
-  const std::string tmp = path.string() + ".tmp-" + std::to_string(::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const int e = errno;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    fail(ErrorCode::Checkpoint, tmp + ": write failed: " + std::strerror(e));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e2 = errno;
-    std::remove(tmp.c_str());
-    fail(ErrorCode::Checkpoint, path.string() + ": rename failed: " + std::strerror(e2));
-  }
-}
-
 std::string shard_name(size_t i, size_t n) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "model-%05zu-of-%05zu.safetensors", i + 1, n);
@@ -363,7 +344,7 @@ void save_model(CausalLM& m, const std::string& dir, torch::ScalarType dtype, ui
       written.insert(name);
     }
     json index = {{"metadata", {{"total_parameters", total_params}, {"total_size", total_size}}}, {"weight_map", weight_map}};
-    write_text_atomic(root / "model.safetensors.index.json", index.dump(2) + "\n");
+    write_text_atomic((root / "model.safetensors.index.json").string(), index.dump(2) + "\n");
     written.insert("model.safetensors.index.json");
   }
   // The new checkpoint is complete: remove what an earlier save in the other layout left (the
@@ -378,7 +359,7 @@ void save_model(CausalLM& m, const std::string& dir, torch::ScalarType dtype, ui
   json cfg = json::parse(m->config.raw);
   cfg["torch_dtype"] = dtype_name(dtype);
   if (cfg.contains("dtype")) cfg["dtype"] = dtype_name(dtype);
-  write_text_atomic(root / "config.json", cfg.dump(2) + "\n");
+  write_text_atomic((root / "config.json").string(), cfg.dump(2) + "\n");
 }
 
 }  // namespace eye

@@ -70,25 +70,6 @@ bool is_off(const ojson& v) {
   return v.is_null() || (v.is_boolean() && !v.get<bool>()) || ((v.is_object() || v.is_array() || v.is_string()) && v.empty());
 }
 
-// Text file written atomically: temp file, fsync, rename (as write_safetensors).
-void write_text_atomic(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const int e = errno;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    fail(ErrorCode::Checkpoint, tmp + ": write failed: " + std::strerror(e));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e2 = errno;
-    std::remove(tmp.c_str());
-    fail(ErrorCode::Checkpoint, path + ": rename failed: " + std::strerror(e2));
-  }
-}
-
 // A whole-number alpha is written as an integer, as PEFT does for int lora_alpha.
 ojson number_json(double v) {
   if (std::floor(v) == v && std::fabs(v) < 9e15) return ojson(static_cast<int64_t>(v));

@@ -304,4 +304,22 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   }
 }
 
+void write_text_atomic(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  const int e = errno;
+  std::fclose(f);
+  if (!ok) {
+    std::remove(tmp.c_str());
+    fail(ErrorCode::Checkpoint, tmp + ": write failed: " + std::strerror(e));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int e2 = errno;
+    std::remove(tmp.c_str());
+    fail(ErrorCode::Checkpoint, path + ": rename failed: " + std::strerror(e2));
+  }
+}
+
 }  // namespace eye

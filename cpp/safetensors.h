@@ -57,6 +57,10 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
+// Writes a text file atomically (temp file beside it, fsync, rename); on failure the temp file is
+// removed and the old file is untouched. Errors are EngineError(Checkpoint) naming the path and cause.
+void write_text_atomic(const std::string& path, const std::string& text);
+
 // Writes tensors (contiguous copies are made as needed) atomically: temp file, fsync, rename.
 // `dtypes` may override the stored dtype per tensor ("F32", "BF16", ...); default keeps each tensor's.
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
