@@ -24,7 +24,13 @@ export interface ExampleRef {
 
 export interface CurvePoint {
   step: number;
+  /** The training objective the gradients were of (weighted SFT + γ·preference for gaze variants). */
   loss: number;
+  /**
+   * Plain mean cross-entropy (nats per token) on the loss positions, weights 1 and no preference
+   * term: the same quantity for every variant, so their curves compare (absent in older results).
+   */
+  ce?: number;
 }
 
 export interface RunResult {
@@ -88,7 +94,7 @@ export const runSchema = z.object({
   regime: z.string().min(1),
   examples: z.array(example),
   metrics: metricsRecord,
-  curve: z.array(z.object({ step: finite, loss: finite })).optional(),
+  curve: z.array(z.object({ step: finite, loss: finite, ce: finite.optional() })).optional(),
   diagnostics: z.record(z.string(), z.array(finite.nullable())).optional(),
   diagnosticIds: z.array(z.string().min(1)).optional(),
 });

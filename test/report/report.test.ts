@@ -62,7 +62,8 @@ function run(variant: string, si: number, order = [0, 1, 2, 3, 4, 5]): RunResult
       rougeL: { kind: 'mean', values: order.map((i) => ROUGE[variant][si][i]) },
       chrf: { kind: 'corpus', stats: order.map((i) => chrfStats(PREDS[variant][si][i], REFS[i])) },
     },
-    curve: Array.from({ length: 5 }, (_, s) => ({ step: 10 * s, loss: 3 - 0.4 * s - 0.1 * si - (variant === 'full' ? 0.05 : 0) })),
+    // ce (plain CE) differs from loss (the objective) so that a chart showing the wrong one is caught.
+    curve: Array.from({ length: 5 }, (_, s) => ({ step: 10 * s, loss: 3 - 0.4 * s - 0.1 * si - (variant === 'full' ? 0.05 : 0), ce: 4 - 0.3 * s - 0.1 * si })),
     diagnostics: { focus: order.map((i) => (i + 1) / 10 + si / 100) },
   };
 }
@@ -273,32 +274,77 @@ function groupsOf(svg: string, cls: string): string[] {
   return out;
 }
 
-test('chart SVGs parse and draw one path per series (variant × seed lines; one bar and one error bar per cell)', async (t) => {
+function texts(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+}
+
+test('charts: the Δ headline first, then CE curves, then the primary metric per variant; SVGs parse and draw one mark per series', async (t) => {
   const rep = buildReport(handMade(), { bootstrapB: 200 });
+  const g = rep.groups[0];
   const charts = await renderCharts(rep.groups);
-  t.deepEqual(charts.map((c) => [c.file, c.kind, c.series]), [['curves-translation-full.svg', 'curves', 4], ['scores-translation-full.svg', 'bars', 3]]);
+  // deltas: full vs baseline on exact, chrF++, ROUGE-L; curves: 2 variants × 2 seeds; scores: 2 variants (copy-input not drawn)
+  t.deepEqual(charts.map((c) => [c.file, c.kind, c.series]), [
+    ['deltas-translation-full.svg', 'deltas', 3], ['curves-translation-full.svg', 'curves', 4], ['scores-translation-full.svg', 'scores', 2],
+  ]);
   for (const c of charts) t.true(wellFormed(c.svg), c.file);
-  const lines = groupsOf(charts[0].svg, 'mark-line role-mark');
-  const linePaths = lines.reduce((s, g) => s + (g.match(/<path /g) ?? []).length, 0);
-  t.is(linePaths, 4); // baseline×{1,2}, full×{1,2}
-  const bars = groupsOf(charts[1].svg, 'mark-rect role-mark');
-  t.is(bars.reduce((s, g) => s + (g.match(/<path /g) ?? []).length, 0), 3);
-  const rules = groupsOf(charts[1].svg, 'mark-rule role-mark');
-  t.is(rules.reduce((s, g) => s + (g.match(/<line /g) ?? []).length, 0), 3);
+  const count = (svg: string, cls: string, el: string) => groupsOf(svg, cls).reduce((s, x) => s + (x.match(new RegExp(`<${el} `, 'g')) ?? []).length, 0);
+
+  // Δ chart: one point and one CI rule per (variant, metric), plus the rule at 0; its numbers are the report's deltas.
+  const [dc, cc, sc] = charts;
+  t.is(count(dc.svg, 'mark-symbol role-mark', 'path'), 3);
+  t.is(count(dc.svg, 'mark-rule role-mark', 'line'), 4);
+  const dv = (dc.spec.data as { values: Array<{ metric: string; delta: number; lo: number; hi: number }> }).values;
+  for (const d of g.deltas.filter((x) => x.subset === 'all')) {
+    const v = dv.find((x) => x.metric === { exact: 'Exact', chrf: 'chrF++', rougeL: 'ROUGE-L' }[d.metric as 'exact' | 'chrf' | 'rougeL'])!;
+    t.deepEqual([v.delta, v.lo, v.hi], [d.delta, d.ci95[0], d.ci95[1]]);
+  }
+  t.true(texts(dc.svg).some((x) => x.startsWith('Δ vs baseline')));
+
+  // Curves: plain CE (not the objective), colour = variant, dash = seed, both labelled in the legend.
+  t.is(count(cc.svg, 'mark-line role-mark', 'path'), 4);
+  const cv = (cc.spec.data as { values: Array<{ step: number; value: number; variant: string; seed: string }> }).values;
+  const full2 = cv.filter((v) => v.variant === 'full' && v.seed === 'seed 2').map((v) => v.value);
+  t.deepEqual(full2, [0, 1, 2, 3, 4].map((s) => 4 - 0.3 * s - 0.1));
+  t.regex(cc.title, /^Training CE on the loss positions/);
+  for (const label of ['baseline', 'full', 'seed 1', 'seed 2']) t.true(texts(cc.svg).includes(label), `legend names ${label}`);
+
+  // Scores: the variants only (mean point + CI rule + one hollow mark per seed); copy-input named in the subtitle with its score.
+  t.is(count(sc.svg, 'mark-rule role-mark', 'line'), 2);
+  t.is(count(sc.svg, 'mark-symbol role-mark', 'path'), 2 + 4);
+  const copy = g.cells.find((c) => c.variant === 'copy-input')!.metrics.chrf!;
+  const sub = texts(sc.svg).find((x) => x.startsWith('not drawn:'))!;
+  t.is(sub, `not drawn: copy-input (trivial): ${fmt(copy.mean)} ${fmtCi(copy.ci95)}`);
+  // …so the axis is the variants' own: every tick is above the copy-input score here.
+  const ticks = groupsOf(sc.svg, 'mark-text role-axis-label').flatMap((x) => texts(x)).map(Number).filter(Number.isFinite);
+  t.true(ticks.length > 2);
+  t.true(Math.min(...ticks) > copy.mean, `ticks ${ticks.join(',')} vs copy-input ${copy.mean}`);
+
   // deterministic
   const again = await renderCharts(rep.groups);
   t.deepEqual(again.map((c) => c.svg), charts.map((c) => c.svg));
 });
 
+test('curves fall back to the training objective (and say so) when some run logged no plain CE', async (t) => {
+  const r = handMade();
+  r.runs[1].curve = r.runs[1].curve!.map(({ step, loss }) => ({ step, loss }));
+  const charts = await renderCharts(buildReport(r, { bootstrapB: 50 }).groups);
+  const cc = charts.find((c) => c.kind === 'curves')!;
+  t.regex(cc.title, /^Training objective/);
+  const cv = (cc.spec.data as { values: Array<{ value: number; variant: string; seed: string }> }).values;
+  t.deepEqual(cv.filter((v) => v.variant === 'full' && v.seed === 'seed 1').map((v) => v.value), [0, 1, 2, 3, 4].map((s) => 3 - 0.4 * s - 0.05));
+  t.true(texts(cc.svg).some((x) => x.includes('not comparable across variants')));
+});
+
 test('writeReport writes report.md, report.html (inline SVGs, credit), the SVGs and report.json', async (t) => {
   const dir = join(tempDir(), 'rep');
   const w = await writeReport(handMade(), dir, { bootstrapB: 200 });
-  t.deepEqual(w.files.map((f) => f.slice(dir.length + 1)), ['curves-translation-full.svg', 'scores-translation-full.svg', 'report.md', 'report.html', 'report.json']);
+  t.deepEqual(w.files.map((f) => f.slice(dir.length + 1)), ['deltas-translation-full.svg', 'curves-translation-full.svg', 'scores-translation-full.svg', 'report.md', 'report.html', 'report.json']);
   const md = readFileSync(join(dir, 'report.md'), 'utf8');
-  t.regex(md, /!\[Training loss — translation, full\]\(curves-translation-full\.svg\)/);
+  t.regex(md, /!\[Training CE on the loss positions — translation, full\]\(curves-translation-full\.svg\)/);
+  t.true(md.indexOf('deltas-translation-full.svg') < md.indexOf('curves-translation-full.svg'));
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   t.regex(html, /^<!DOCTYPE html>/);
-  t.is((html.match(/<svg[\s>]/g) ?? []).length, 2);
+  t.is((html.match(/<svg[\s>]/g) ?? []).length, 3);
   t.notRegex(html, /<img /);
   t.regex(html, /<table>/);
   t.regex(html, /EyeTrans/);
@@ -347,5 +393,11 @@ test('results built from evaluate() round-trip through JSON; copy-input is a tri
   for (const m of ['exact', 'bleu', 'codebleu', 'chrf', 'meteor', 'rougeL'] as const) t.true(Math.abs(c.metrics[m]!.mean - (ev[m] as number)) < 1e-9, m);
   t.true(g.cells[1].metrics.exact!.mean === 0);
   t.regex(reportMarkdown(rep), /no variant to compare with `baseline`/);
+  // The quality bar is read on CodeBLEU (primary) and BLEU: one line each for the copy-input baseline.
+  const reading = reportMarkdown(rep);
+  for (const m of ['CodeBLEU', 'BLEU']) {
+    const copyScore = g.cells[1].metrics[m === 'BLEU' ? 'bleu' : 'codebleu']!.mean;
+    t.true(reading.includes(`the trivial baseline \`copy-input\` scores ${m} ${fmt(copyScore)}`), m);
+  }
   t.throws(() => loadResults(join(dir, 'nope.json')), { instanceOf: InputError });
 });
