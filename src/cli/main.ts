@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EyemulatorError } from '../util/errors.ts';
+import { EyemulatorError, FileSystemError, isErrnoError } from '../util/errors.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,13 +40,33 @@ export async function main(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
+/**
+ * Standard output that cannot be written. A closed reader (EPIPE: `eyemulator ... | head`) ends the
+ * process quietly with 141 = 128 + SIGPIPE, what a Unix tool killed by SIGPIPE reports to its shell
+ * (Node ignores the signal, so the status is set by hand). Any other failure (ENOSPC at
+ * `> /dev/full`, EIO, ...) is a FileSystemError message and exit 1, never a silent 0.
+ */
+function onStdoutError(err: unknown): void {
+  if (isErrnoError(err) && err.code === 'EPIPE') process.exit(141);
+  try {
+    process.stderr.write(`eyemulator: ${new FileSystemError('write', 'standard output', err).message}\n`);
+  } catch {
+    // stderr is gone too: the exit status still tells.
+  }
+  process.exit(1);
+}
+process.stdout.on('error', onStdoutError);
+process.stderr.on('error', () => { /* nowhere left to report; stdout's status still tells */ });
+
 try {
   await main(hideBin(process.argv));
 } catch (err) {
-  if (err instanceof EyemulatorError) {
-    console.error(`eyemulator: ${err.message}`);
+  // A raw Node.js filesystem error that escaped without a wrapper still reads as one typed message.
+  const typed = err instanceof EyemulatorError ? err : FileSystemError.fromErrno(err);
+  if (typed) {
+    console.error(`eyemulator: ${typed.message}`);
     // 130 = ended by SIGINT, the shell convention; scripts can tell "stopped" from "failed".
-    process.exit(err.code === 'EYEMULATOR_INTERRUPTED' ? 130 : 1);
+    process.exit(typed.code === 'EYEMULATOR_INTERRUPTED' ? 130 : 1);
   }
   throw err;
 }

@@ -3,7 +3,7 @@
  * Long calls return promises and run off the JS thread; `dispose()` frees native memory now
  * rather than when the GC gets to it.
  */
-import { mkdirSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   native,
@@ -22,6 +22,7 @@ import {
   type NativeGeneration,
 } from '../native/index.ts';
 import { makeHfConfig, type ModelShape } from './config.ts';
+import { copyFileAtomic, ensureDir, writeJsonAtomic } from '../util/atomic-write.ts';
 
 export interface LoadOptions {
   /**
@@ -139,13 +140,13 @@ export class Model {
    * and (optionally) a tokenizer.json copied beside them. Returns the loaded model.
    */
   static async create(outDir: string, shape: ModelShape, opts: LoadOptions & { seed: number; tokenizer?: string }): Promise<Model> {
-    mkdirSync(outDir, { recursive: true });
+    ensureDir(outDir);
     const configPath = join(outDir, 'config.json');
-    writeFileSync(configPath, JSON.stringify(makeHfConfig(shape), null, 2) + '\n');
+    writeJsonAtomic(configPath, makeHfConfig(shape));
     if (opts.tokenizer) {
-      copyFileSync(opts.tokenizer, join(outDir, 'tokenizer.json'));
+      copyFileAtomic(opts.tokenizer, join(outDir, 'tokenizer.json'));
       const cfg = join(opts.tokenizer, '..', 'tokenizer_config.json');
-      if (existsSync(cfg)) copyFileSync(cfg, join(outDir, 'tokenizer_config.json'));
+      if (existsSync(cfg)) copyFileAtomic(cfg, join(outDir, 'tokenizer_config.json'));
     }
     const m = await Model.fromConfig(configPath, opts);
     await m.save(outDir);

@@ -2,7 +2,8 @@
  * Reading and writing priors files, and where the shipped default (`priors/eyetrans.json`, the
  * EyeMulator artifact's EyeTrans priors) lives.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ensureDir, writeTextAtomic } from '../util/atomic-write.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../util/errors.ts';
@@ -32,8 +33,8 @@ export function loadPriors(path: string): Priors {
  */
 export function savePriors(priors: Priors, path: string): void {
   const checked = parsePriors(priors, path);
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  writeFileSync(path, JSON.stringify(checked, null, 2) + '\n');
+  ensureDir(dirname(resolve(path)));
+  writeTextAtomic(path, JSON.stringify(checked, null, 2) + '\n');
 }
 
 const DEFAULT_FILE = join('priors', 'eyetrans.json');

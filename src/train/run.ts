@@ -19,7 +19,7 @@
  * (batchSize × gradAccum examples) is formed first and then cut into gradAccum micro-batches, so
  * batchSize 4 × gradAccum 2 trains on the same examples per step as batchSize 8 × gradAccum 1.
  */
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Model } from '../model/model.ts';
 import { unappliedDropout, type HfConfig } from '../model/config.ts';
@@ -41,6 +41,7 @@ import { defaultPriorsPath, loadPriors } from '../priors/index.ts';
 import { buildWeightModel, type WeightModel } from '../weights/index.ts';
 import { InputError, InterruptedError, OptionError } from '../util/errors.ts';
 import { readJsonFile, writeJsonAtomic } from '../util/json.ts';
+import { cleanTempLeftovers, copyFileAtomic, ensureDir, writeDirAtomic, writeTextAtomic } from '../util/atomic-write.ts';
 
 export const PACKAGE_VERSION = '0.1.0';
 
@@ -126,12 +127,20 @@ export function readStepRecords(runDir: string): StepRecord[] {
 /** Keeps the metric lines up to `step` (a resumed run rewrites what came after its saved state). */
 function truncateMetrics(path: string, step: number): void {
   if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8').split('\n').filter((l) => {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const kept = lines.filter((l, i) => {
     if (!l.trim()) return false;
-    const j = JSON.parse(l) as { step?: number; type?: string; epochEndStep?: number };
+    let j: { step?: number; type?: string; epochEndStep?: number };
+    try {
+      j = JSON.parse(l);
+    } catch (e) {
+      // A kill mid-append tears the last line only: it is after the saved state, so it goes.
+      if (lines.slice(i + 1).every((r) => !r.trim())) return false;
+      throw new InputError(`not valid JSON (${(e as Error).message})`, { file: path, line: i + 1 });
+    }
     return (j.step ?? j.epochEndStep ?? 0) <= step;
   });
-  writeFileSync(path, kept.map((l) => l + '\n').join(''));
+  writeTextAtomic(path, kept.map((l) => l + '\n').join(''));
 }
 
 export interface LoadedRunData {
@@ -199,15 +208,14 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
 }
 
 async function saveWeights(model: Model, c: RunConfig, baseDir: string, baseName: string, dir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  mkdirSync(tmp, { recursive: true });
-  if (c.loraRank > 0) await model.saveAdapter(tmp, { baseModel: baseName });
-  else {
-    await model.save(tmp);
-    for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) if (existsSync(join(baseDir, f))) copyFileSync(join(baseDir, f), join(tmp, f));
-  }
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  // Filled beside, swapped in (old aside, new in, old removed): a kill leaves one complete folder.
+  await writeDirAtomic(dir, async (tmp) => {
+    if (c.loraRank > 0) await model.saveAdapter(tmp, { baseModel: baseName });
+    else {
+      await model.save(tmp);
+      for (const f of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) if (existsSync(join(baseDir, f))) copyFileAtomic(join(baseDir, f), join(tmp, f));
+    }
+  });
 }
 
 export async function trainRun(config: unknown, runDir: string, o: TrainRunOptions = {}): Promise<TrainRunSummary> {
@@ -230,7 +238,10 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     log(`${runDir}: training already finished`);
     return readTrainSummary(runDir)!;
   }
-  mkdirSync(join(runDir, 'state'), { recursive: true });
+  ensureDir(join(runDir, 'state'));
+  // What a killed run left half-written (temp files and folders, a checkpoint moved aside).
+  for (const d of [runDir, join(runDir, 'state'), join(runDir, 'checkpoints'), join(runDir, 'init')])
+    for (const a of cleanTempLeftovers(d)) log(`${a.action} ${a.path} (left by an interrupted write)`);
   // config.json marks the folder as holding a run: it is written once the model and the data have
   // opened (below), so a run that fails at start (a wrong --model, a bad tokenizer) leaves nothing
   // that blocks the corrected rerun.
@@ -296,7 +307,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       truncateMetrics(metricsPath, trainer.steps);
       log(`resumed at step ${trainer.steps} (epoch ${startEpoch + 1}, batch ${startBatch})`);
     } else {
-      writeFileSync(metricsPath, '');
+      writeTextAtomic(metricsPath, '');
     }
 
     const saveState = async (epoch: number, batch: number, elapsed: number) =>
@@ -340,8 +351,10 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       const finished = b >= plan.batches.length;
       const mean = lastEpochLosses.reduce((a, x) => a + x, 0) / Math.max(lastEpochLosses.length, 1);
       appendFileSync(metricsPath, JSON.stringify({ type: 'epoch', epoch, epochEndStep: trainer.steps, complete: finished, meanLoss: mean, seconds: (performance.now() - tEpoch) / 1000 }) + '\n');
-      await saveState(finished ? epoch + 1 : epoch, finished ? 0 : b, elapsed());
+      // Checkpoint before state: a kill between the two resumes from the previous state and
+      // rewrites this checkpoint (the other order would resume past it and never write it).
       await saveWeights(model, c, baseDir, baseName, join(runDir, 'checkpoints', `epoch-${epoch + 1}`));
+      await saveState(finished ? epoch + 1 : epoch, finished ? 0 : b, elapsed());
     }
     progress.stop();
     const finalDir = join(runDir, 'final');

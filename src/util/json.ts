@@ -7,12 +7,10 @@
  * engine already accepts it — so every reader in src/ agrees. Bad JSON is an `InputError` that names
  * the file (and line, for JSONL) and keeps the parser's message.
  *
- * Writing: `writeJsonAtomic` writes a temp file beside the target, fsyncs it, renames it over the
- * target (atomic on POSIX), then fsyncs the folder, so a reader never sees a half-written file and
- * a crash leaves either the old or the new content.
+ * Writing: `writeJsonAtomic` / `writeTextAtomic` are atomic-write.ts's (temp file beside the
+ * target, fsync, rename, fsync of the folder; FileSystemError on failure).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { InputError } from './errors.ts';
 
 /** Removes one leading UTF-8 BOM (U+FEFF) if present. */
@@ -67,35 +65,6 @@ export function parseJsonLine<T = unknown>(line: string, file: string | undefine
   return parseJsonText<T>(lineNo === 1 ? stripBom(line) : line, { file, line: lineNo });
 }
 
-/**
- * Writes `value` as pretty JSON (2-space indent, trailing newline) atomically: temp file in the same
- * folder, fsync, rename over `path`, fsync of the folder (best effort: some file systems refuse it).
- */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeTextAtomic(path, JSON.stringify(value, null, 2) + '\n');
-}
-
-/** Writes `text` to `path` atomically (see writeJsonAtomic). */
-export function writeTextAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const buf = Buffer.from(text, 'utf8');
-      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dfd = openSync(dirname(path), 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch {
-    // Directory fsync is not supported everywhere (e.g. some network file systems); the rename stands.
-  }
-}
+// The writers live in atomic-write.ts (one definition for files and folders); re-exported here
+// because most callers read and write JSON through this module.
+export { writeJsonAtomic, writeTextAtomic } from './atomic-write.ts';

@@ -12,7 +12,7 @@
  * `--data`: a CodeXGLUE java-cs folder (with `--split`, default valid) or one of its
  * `<split>.java-cs.txt.{java,cs}` files, or an artifact JSONL file (read as `--task`).
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
@@ -24,6 +24,7 @@ import { defaultPriorsPath, loadPriors } from '../../priors/io.ts';
 import { MODES, type Mode } from '../../priors/format.ts';
 import { attentionDiagnostics, DIAGNOSTIC_NAMES, type AttentionDiagnosticsResult } from '../../experiment/attention.ts';
 import { InputError, OptionError } from '../../util/errors.ts';
+import { writeTextAtomic } from '../../util/atomic-write.ts';
 import { resolveTaskSource, type Split } from '../../data/source.ts';
 
 const SPLITS = ['train', 'valid', 'test'] as const;
@@ -143,7 +144,7 @@ const command: CommandModule<object, Args> = {
       priors: priorsPath, ...result,
     };
     const json = JSON.stringify(doc, null, 2) + '\n';
-    if (a.out) writeFileSync(a.out, json);
+    if (a.out) writeTextAtomic(a.out, json);
     if (a.json) process.stdout.write(json);
     else process.stdout.write(formatAttentionTable(result) + '\n');
   },

@@ -3,7 +3,8 @@
  * SVG plot. The work is in src/gaze/; this file parses flags, reads/writes files and prints counts
  * (to stderr, so stdout can carry the CSV).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { ensureDir, writeTextAtomic } from '../../util/atomic-write.ts';
 import { dirname, extname } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { InputError, OptionError } from '../../util/errors.ts';
@@ -34,8 +35,8 @@ import {
 } from '../../gaze/index.ts';
 
 function writeOut(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
+  ensureDir(dirname(file));
+  writeTextAtomic(file, text);
 }
 
 function num(name: string, v: unknown, allowZero = true): number {

@@ -3,7 +3,7 @@
  * [--max-new N] [--beams K] [--stop S]… [--device cpu|cuda[:N]] --out FILE.jsonl`: one JSON line per example
  * {"id","input","prediction","reference","finish","tokens","meanLogprob"}.
  */
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
@@ -13,6 +13,7 @@ import { generateText } from '../../model/generation.ts';
 import { buildPrompt, type TaskName } from '../../data/prompt.ts';
 import { InputError, OptionError } from '../../util/errors.ts';
 import { stripBom } from '../../util/json.ts';
+import { writeTextAtomic } from '../../util/atomic-write.ts';
 
 interface Item { id: string; input: string; reference: string | null }
 
@@ -81,7 +82,7 @@ const generate: CommandModule = {
       const lines = gens.map((g, i) => JSON.stringify({
         id: items[i].id, input: items[i].input, prediction: g.text, reference: items[i].reference, finish: g.finish, tokens: g.tokens, meanLogprob: g.meanLogprob,
       }));
-      if (a.out) writeFileSync(a.out as string, lines.join('\n') + '\n');
+      if (a.out) writeTextAtomic(a.out as string, lines.join('\n') + '\n');
       else process.stdout.write(lines.join('\n') + '\n');
     } finally {
       model.dispose();

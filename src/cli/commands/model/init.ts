@@ -13,6 +13,8 @@ import { tokenizerSpecialIds } from '../../../model/tokenizer.ts';
 import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../../../model/generation-config.ts';
 import { InputError, OptionError } from '../../../util/errors.ts';
 import { readJsonFile, writeJsonAtomic } from '../../../util/json.ts';
+import { writeDirAtomic } from '../../../util/atomic-write.ts';
+import { assertReplaceableModelDir } from './merge.ts';
 
 /** Vocabulary size of a tokenizer.json (model.vocab + added tokens), to size the embedding. */
 export function tokenizerVocabSize(path: string): number {
@@ -49,27 +51,31 @@ const init: CommandModule = {
     const special = a.tokenizer ? tokenizerSpecialIds(a.tokenizer as string) : { bos: null, eos: null, pad: null };
     for (const [k, id] of Object.entries(special))
       if (id !== null && id >= vocab) throw new OptionError(`--vocab-size ${vocab} is too small for the tokenizer's ${k} token id ${id}`);
-    const m = await Model.create(
-      a.out as string,
-      {
-        arch: a.arch as Arch,
-        vocabSize: vocab,
-        hiddenSize: a.hidden as number,
-        layers: a.layers as number,
-        heads: a.heads as number,
-        kvHeads: a['kv-heads'] as number | undefined,
-        intermediateSize: a.intermediate as number | undefined,
-        maxPositions: a['max-positions'] as number,
-        tieEmbeddings: a['tie-embeddings'] as boolean,
-        bosTokenId: special.bos ?? undefined,
-        eosTokenId: special.eos ?? undefined,
-        padTokenId: special.pad ?? undefined,
-      },
-      { seed: a.seed as number, tokenizer: a.tokenizer as string | undefined, device: a.device as string },
-    );
-    if (a.tokenizer) writeJsonAtomic(join(a.out as string, GENERATION_CONFIG_FILE), makeGenerationConfig(special));
-    const i = m.info();
-    m.dispose();
+    // The folder is written whole (filled beside --out, then swapped in): a kill leaves no half model.
+    assertReplaceableModelDir(a.out as string);
+    let i!: ReturnType<Model['info']>;
+    await writeDirAtomic(a.out as string, async (tmp) => {
+      const m = await Model.create(
+        tmp,
+        {
+          arch: a.arch as Arch,
+          vocabSize: vocab,
+          hiddenSize: a.hidden as number,
+          layers: a.layers as number,
+          heads: a.heads as number,
+          kvHeads: a['kv-heads'] as number | undefined,
+          intermediateSize: a.intermediate as number | undefined,
+          maxPositions: a['max-positions'] as number,
+          tieEmbeddings: a['tie-embeddings'] as boolean,
+          bosTokenId: special.bos ?? undefined,
+          eosTokenId: special.eos ?? undefined,
+          padTokenId: special.pad ?? undefined,
+        },
+        { seed: a.seed as number, tokenizer: a.tokenizer as string | undefined, device: a.device as string },
+      );
+      try { i = m.info(); } finally { m.dispose(); }
+      if (a.tokenizer) writeJsonAtomic(join(tmp, GENERATION_CONFIG_FILE), makeGenerationConfig(special));
+    });
     const where = i.device === 'cpu' ? '' : ` (created on ${i.device})`;
     console.log(`wrote ${a.out}: ${i.architecture}, ${i.parameters.toLocaleString('en')} parameters, ${i.tensors.length} tensors${where}`);
     if (a.tokenizer) console.log(`special token ids: bos ${special.bos}, eos ${special.eos}, pad ${special.pad} (config.json and ${GENERATION_CONFIG_FILE})`);

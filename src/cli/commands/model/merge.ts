@@ -7,14 +7,17 @@
  * The adapter is read as PEFT 0.21 reads it (Model.loadAdapter: refusals name the file and field);
  * each adapted weight becomes W + scaling·B·A, the product taken in float64 and rounded once into
  * --dtype. --dtype defaults to the base's stored dtype (config.json "dtype"/"torch_dtype"; float32
- * when absent), so a bfloat16 base stays bfloat16. Every file is written atomically.
+ * when absent), so a bfloat16 base stays bfloat16. The out folder is written as a whole
+ * (util/atomic-write.ts writeDirAtomic: filled beside, then swapped in), so a kill leaves the previous
+ * folder or the new one, never a mix; a non-empty --out that is not a model folder is refused.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { Model } from '../../../model/model.ts';
 import type { Dtype } from '../../../native/index.ts';
-import { InputError } from '../../../util/errors.ts';
+import { copyFileAtomic, writeDirAtomic } from '../../../util/atomic-write.ts';
+import { InputError, OptionError } from '../../../util/errors.ts';
 import { stripBom } from '../../../util/json.ts';
 
 /** Files of a HF model folder that are not weights and travel with a merged model unchanged. */
@@ -39,19 +42,19 @@ export function storedDtype(modelDir: string): Dtype {
   return d && (DTYPES as string[]).includes(d) ? (d as Dtype) : 'float32';
 }
 
-/** Copies a file atomically: temp file in the target folder, fsync, rename. */
-function copyAtomic(from: string, to: string): void {
-  const tmp = `${to}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+/**
+ * Refuses an --out folder that exists, is not empty and holds no config.json: writing a model folder
+ * replaces the whole folder, which must not take a user's unrelated files with it.
+ */
+export function assertReplaceableModelDir(out: string): void {
+  let names: string[];
   try {
-    const data = readFileSync(from);
-    let off = 0;
-    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    names = readdirSync(out);
+  } catch {
+    return; // missing (created) or not a folder (the write names the problem)
   }
-  renameSync(tmp, to);
+  if (names.length && !names.includes('config.json'))
+    throw new OptionError(`--out ${out} holds files and is not a model folder (no config.json); the model folder replaces it as a whole: choose a new or empty folder`);
 }
 
 /**
@@ -66,15 +69,17 @@ export async function mergeAdapter(opts: {
   try {
     const info = await model.loadAdapter(opts.adapter);
     model.mergeLora();
-    mkdirSync(opts.out, { recursive: true });
-    await model.save(opts.out, { dtype, ...(opts.maxShardSize ? { maxShardSize: opts.maxShardSize } : {}) });
+    assertReplaceableModelDir(opts.out);
     const copied: string[] = [];
-    for (const f of COMPANION_FILES) {
-      if (existsSync(join(opts.model, f))) {
-        copyAtomic(join(opts.model, f), join(opts.out, f));
-        copied.push(f);
+    await writeDirAtomic(opts.out, async (tmp) => {
+      await model.save(tmp, { dtype, ...(opts.maxShardSize ? { maxShardSize: opts.maxShardSize } : {}) });
+      for (const f of COMPANION_FILES) {
+        if (existsSync(join(opts.model, f))) {
+          copyFileAtomic(join(opts.model, f), join(tmp, f));
+          copied.push(f);
+        }
       }
-    }
+    });
     return { modules: info.modules.map((m) => m.path), dtype, copied };
   } finally {
     model.dispose();
