@@ -18,8 +18,9 @@
 import { z } from 'zod';
 import { VARIANTS } from '../weights/variants.ts';
 import { TASK_NAMES } from '../data/tasks.ts';
-import { parseWith } from '../util/schema.ts';
-import { readConfigFile } from '../train/config.ts';
+import { describeIssues, valueAt } from '../util/schema.ts';
+import { InputError } from '../util/errors.ts';
+import { readConfigFile, runConfigSchema } from '../train/config.ts';
 
 const regime = z.union([z.literal('full'), z.number().int().positive()]);
 
@@ -59,8 +60,46 @@ export const experimentSchema = z
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 
+/**
+ * Validates an experiment config whole before any work: the grid fields and every cell's run config
+ * (`run` merged with `tasksRun.<task>` and the cell's task/variant/seed/trainN, through the same
+ * schema as `train`), so a typo fails in milliseconds, not after the tokenizer is trained. Throws one
+ * InputError listing every problem, each line `FILE: key.path: what was expected, got what` with the
+ * key path as written in the YAML (`run.lr`, `tasksRun.translation.maxLength`) and "did you mean"
+ * for a misspelt key or value (edit distance ≤ 2 over the known ones).
+ */
 export function parseExperiment(obj: unknown, file = 'experiment'): ExperimentConfig {
-  return parseWith(experimentSchema, obj, file);
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InputError('an experiment config must be a mapping of option names to values', { file });
+  const r = experimentSchema.safeParse(obj);
+  const problems = r.success ? [] : describeIssues(r.error.issues, obj, experimentSchema);
+  const raw = obj as { run?: unknown; tasksRun?: unknown; tasks?: unknown; variants?: unknown; tokenizer?: unknown };
+  const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const run = isMap(raw.run) ? raw.run : {};
+  const tasksRun = (isMap(raw.tasksRun) ? raw.tasksRun : {}) as Record<string, Record<string, unknown>>;
+  // The run fields are checked even when the grid has problems (one pass shows them all): then
+  // against one stand-in cell made of the grid's first valid task and variant.
+  const first = <T extends string>(v: unknown, ok: readonly T[], dflt: T): T => (Array.isArray(v) ? (v.find((x) => ok.includes(x)) as T | undefined) : undefined) ?? dflt;
+  const grid: ExperimentConfig = r.success ? r.data : {
+    run, tasksRun: Object.fromEntries(Object.entries(tasksRun).filter(([, v]) => isMap(v))),
+  } as ExperimentConfig;
+  const cells = r.success ? cellsOf(r.data) : [{ name: '', task: first(raw.tasks, TASK_NAMES, 'translation'), regime: 'full' as const, variant: first(raw.variants, VARIANTS, 'baseline'), seed: 1 }];
+  const rawRun = run;
+  for (const cell of cells) {
+    // A trained tokenizer's path is known only later; any string stands for it here.
+    const cfg = cellRunConfig(grid, cell, (r.success ? r.data.tokenizer : raw.tokenizer) ? 'tokenizer.json' : undefined);
+    const rr = runConfigSchema.safeParse(cfg);
+    if (rr.success) continue;
+    const override = isMap(tasksRun[cell.task]) ? tasksRun[cell.task] : {};
+    // Report each problem where the user wrote the key: the task's override, else `run`.
+    const where = (p: readonly (string | number)[]) => {
+      const inOverride = p.length > 0 && String(p[0]) in override;
+      return { path: [...(inOverride ? ['tasksRun', cell.task] : ['run']), ...p], value: valueAt(inOverride ? override : rawRun, p) };
+    };
+    problems.push(...describeIssues(rr.error.issues, cfg, runConfigSchema, where));
+  }
+  const unique = [...new Set(problems)];
+  if (unique.length) throw new InputError(unique.join(`\n${file}: `), { file });
+  return r.data!;
 }
 
 export function loadExperiment(path: string): ExperimentConfig {

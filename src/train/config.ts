@@ -30,7 +30,7 @@ export const initModelSchema = z.object({
   maxPositions: posInt.default(1024),
   /** Share the input embedding with the output layer (fewer parameters for small vocabularies' models). */
   tieEmbeddings: z.boolean().default(false),
-});
+}).strict();
 
 export const runConfigSchema = z
   .object({

@@ -35,7 +35,7 @@ function tinyExperiment(tokenizer: string) {
 }
 
 test('experiment config: the grid sets task/variant/seed; errors name the field', (t) => {
-  const c = parseExperiment({ tasks: ['translation'], variants: ['baseline', 'full'], seeds: [1, 2], regimes: ['full', 200], run: {} });
+  const c = parseExperiment({ tasks: ['translation'], variants: ['baseline', 'full'], seeds: [1, 2], regimes: ['full', 200], run: { model: 'm' } });
   t.deepEqual(cellsOf(c).map((x) => x.name), [
     'translation-full-baseline-s1', 'translation-full-full-s1', 'translation-full-baseline-s2', 'translation-full-full-s2',
     'translation-n200-baseline-s1', 'translation-n200-full-s1', 'translation-n200-baseline-s2', 'translation-n200-full-s2',
