@@ -2,7 +2,7 @@
  * The method's costs on the engine (issue: LoRA, preference term, generation, attention capture):
  *   - LoRA step vs full fine-tuning step (same model, same batch);
  *   - full eyemulator step (weighted CE + token-level preference with its reference pass, γ = 0.1,
- *     LoRA) vs a plain-CE LoRA step — target ≤ 1.35×;
+ *     LoRA) vs a plain-CE LoRA step — target ≤ 1.3× (issue 14);
  *   - generation tokens/s at 256 new tokens with the KV cache vs recomputing the prefix — target ≥ 5×;
  *   - a forward pass with attention capture (all layers) vs without.
  * Steps alternate between the compared settings so machine noise hits both; medians reported.
