@@ -6,7 +6,7 @@
  * conditional block), so each leaf gets its label when reached and no node objects are created.
  * Every walk function starts and ends with the cursor on the same node.
  */
-import type { Parser, TreeCursor } from 'web-tree-sitter';
+import type { Node, Parser, TreeCursor } from 'web-tree-sitter';
 import { labelId } from './labels.ts';
 import { GRAMMARS, K, type Grammar } from './grammars.ts';
 import type { CodeLang } from './parser.ts';
@@ -53,6 +53,23 @@ export interface RawTokens {
   end: number[];
   label: number[];
   punct: boolean[];
+  /** Where the parser did not understand the code (none for code that parses). */
+  issues: ParseIssue[];
+}
+
+/**
+ * A place tree-sitter could not parse: an ERROR node (text it skipped or could not fit), or a
+ * MISSING node (a token it had to invent, e.g. an absent `)`), whose region is then the construct
+ * that was repaired. Offsets are UTF-16 indices into the labelled code. Every token overlapping
+ * `start..end` is left unlabelled (label 0) — the parse around it cannot be trusted, and an
+ * unlabelled token gets no pseudo-path weight (METHOD.md §4), which beats a wrong label.
+ */
+export interface ParseIssue {
+  kind: 'error' | 'missing';
+  start: number;
+  end: number;
+  /** For `missing`: the token tree-sitter inserted (e.g. ")"). */
+  missing?: string;
 }
 
 /** Statement context: label of expression statements (0 = fine rules), of local declarations. */
@@ -100,7 +117,7 @@ export class Labeller {
     if (!tree) throw new Error('tree-sitter returned no tree (parser has no language?)');
     try {
       this.text = text;
-      this.out = { start: [], end: [], label: [], punct: [] };
+      this.out = { start: [], end: [], label: [], punct: [], issues: [] };
       this.locals = new Set();
       this.c = tree.walk();
       try {
@@ -111,6 +128,10 @@ export class Labeller {
       const tokens = this.out;
       resolveInherit(tokens);
       const hasError = tree.rootNode.hasError;
+      if (hasError) {
+        collectIssues(tree.rootNode, tokens.issues);
+        unlabelIssues(tokens);
+      }
       if (wrap) unwrap(tokens, this.g.wrapPrefix.length, code.length);
       return { tokens, hasError };
     } finally {
@@ -861,7 +882,32 @@ function resolveInherit(t: RawTokens): void {
  * Drops the wrapper's tokens and shifts offsets back into the caller's text. A token running into
  * the suffix (an unterminated comment swallows it) is cut at the end of the caller's text.
  */
+/** ERROR and MISSING nodes under `node` (an ERROR subtree is one issue: its inside is not parsed code). */
+function collectIssues(node: Node, out: ParseIssue[]): void {
+  if (node.isError) {
+    out.push({ kind: 'error', start: node.startIndex, end: node.endIndex });
+    return;
+  }
+  for (const child of node.children) {
+    if (!child) continue;
+    if (child.isMissing) out.push({ kind: 'missing', start: node.startIndex, end: node.endIndex, missing: child.type });
+    else if (child.isError || child.hasError) collectIssues(child, out);
+  }
+}
+
+/** Label 0 for every token overlapping an issue's region. */
+function unlabelIssues(t: RawTokens): void {
+  for (const r of t.issues)
+    for (let i = 0; i < t.start.length; i++) if (t.start[i] < r.end && t.end[i] > r.start) t.label[i] = 0;
+}
+
 function unwrap(t: RawTokens, shift: number, len: number): void {
+  // Issues wholly inside the wrapper (e.g. its class brace) concern no token of the code.
+  t.issues = t.issues.filter((r) => r.end - shift >= 0 && r.start - shift <= len);
+  for (const r of t.issues) {
+    r.start = Math.min(Math.max(r.start - shift, 0), len);
+    r.end = Math.min(Math.max(r.end - shift, 0), len);
+  }
   let w = 0;
   for (let i = 0; i < t.start.length; i++) {
     const s = t.start[i] - shift, e = Math.min(t.end[i] - shift, len);

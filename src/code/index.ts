@@ -49,9 +49,56 @@ function labellerFor(lang: CodeLang): Labeller {
   return l;
 }
 
+/**
+ * A place in the code the parser could not parse (tree-sitter ERROR / MISSING node). Its tokens are
+ * unlabelled (label null, id 0), so they get no pseudo-path weight instead of a wrong label.
+ */
+export interface CodeParseIssue {
+  kind: 'error' | 'missing';
+  /** UTF-16 offsets of the affected region in the code (for `missing`: the repaired construct). */
+  start: number;
+  end: number;
+  /** 1-based line and column (UTF-16 units) of `start`. */
+  line: number;
+  column: number;
+  /** For `missing`: the token the parser had to insert, e.g. ")". */
+  missing?: string;
+  /** The region's text, on one line, at most 60 characters. */
+  excerpt: string;
+}
+
+/** Labelled tokens and the parse issues behind any unlabelled region. */
+export interface LabelledCode {
+  tokens: CodeToken[];
+  issues: CodeParseIssue[];
+}
+
+/** Labels `code` and reports where it did not parse; the grammar must be loaded (initLabeller). */
+export function labelCodeDetailed(code: string, lang: CodeLang): LabelledCode {
+  const raw = labellerFor(lang).label(code);
+  return { tokens: toTokens(code, raw), issues: raw.issues.map((r) => describeIssue(code, r)) };
+}
+
 /** Labels `code` (a bare method or a compilation unit); the grammar must be loaded (initLabeller). */
 export function labelCodeSync(code: string, lang: CodeLang): CodeToken[] {
   return toTokens(code, labellerFor(lang).label(code));
+}
+
+function describeIssue(code: string, r: { kind: 'error' | 'missing'; start: number; end: number; missing?: string }): CodeParseIssue {
+  let line = 1, lineStart = 0;
+  for (let i = 0; i < r.start; i++) if (code.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  const flat = code.slice(r.start, r.end).replace(/\s+/g, ' ').trim();
+  return {
+    kind: r.kind, start: r.start, end: r.end, line, column: r.start - lineStart + 1,
+    ...(r.missing !== undefined ? { missing: r.missing } : {}),
+    excerpt: flat.length > 60 ? flat.slice(0, 59) + '…' : flat,
+  };
+}
+
+/** "3:12: could not parse `(String id)`" / "2:5: missing \")\" in `( o instanceof …`" — for warnings after a file name. */
+export function formatParseIssue(i: CodeParseIssue): string {
+  const what = i.kind === 'missing' ? `missing ${JSON.stringify(i.missing)} in \`${i.excerpt}\`` : `could not parse \`${i.excerpt}\``;
+  return `${i.line}:${i.column}: ${what} (its tokens are left unlabelled)`;
 }
 
 /** Like labelCodeSync, loading the grammar first if needed. */

@@ -13,7 +13,7 @@ import { buildPrompt, codeOffsetInPrompt, type TaskName } from '../data/prompt.t
 import { causalFromEncodings, lossMaskOf, makeCausalExample, type CausalExample, type OffsetEncoding, type OffsetTokenizer, type SequenceRow } from '../data/causal-example.ts';
 import { fitExample, newTruncationReport, SPECIAL_TOKENS_PER_SEQUENCE, type TruncationReport } from '../data/truncation.ts';
 import type { TaskExample } from '../data/tasks.ts';
-import { initLabeller, labelCodeSync, type CodeLang } from '../code/index.ts';
+import { initLabeller, labelCodeDetailed, type CodeLang, type CodeToken } from '../code/index.ts';
 import { drawModelWeights, exampleRng, prepareExample, scaleMatchLoss, type PreparedExample, type WeightModel } from '../weights/index.ts';
 
 /** The code language of a task's output (null: not code). */
@@ -31,6 +31,26 @@ export interface TrainExample extends CausalExample {
   input: PreparedExample | null;
   /** Target string, for CrystalBLEU's trivially shared n-grams. */
   targetText: string;
+}
+
+/**
+ * Training examples whose code the grammar could not parse (tree-sitter ERROR/MISSING): their
+ * unparsed regions are unlabelled and so get no path weights; the rest is labelled as usual.
+ */
+export interface ParseIssueReport {
+  /** Labelled examples (targets, and inputs with lossOn input+output). */
+  labelled: number;
+  /** Example ids (TaskExample.id) with at least one parse issue, in data order. */
+  ids: string[];
+  /** Issues over all of them. */
+  issues: number;
+}
+
+/** One summary line ("labeller: 3 of 1,200 training examples …: id1, id2, … and 1 more"), or null when none. */
+export function formatParseIssueReport(r: ParseIssueReport, show = 5): string | null {
+  if (!r.ids.length) return null;
+  const named = r.ids.slice(0, show).join(', ') + (r.ids.length > show ? ` and ${r.ids.length - show} more` : '');
+  return `labeller: ${r.ids.length.toLocaleString('en')} of ${r.labelled.toLocaleString('en')} training examples hold code the grammar could not parse (${r.issues} region${r.issues === 1 ? '' : 's'}, left unlabelled: no path weights there): ${named}`;
 }
 
 export interface PrepareOptions {
@@ -62,8 +82,16 @@ export async function prepareTrainExamples(
   tok: OffsetTokenizer,
   examples: readonly TaskExample[],
   o: PrepareOptions,
-): Promise<{ examples: TrainExample[]; truncation: TruncationReport }> {
+): Promise<{ examples: TrainExample[]; truncation: TruncationReport; parseIssues: ParseIssueReport }> {
   const truncation = newTruncationReport(o.maxLength);
+  const parseIssues: ParseIssueReport = { labelled: 0, ids: [], issues: 0 };
+  let flagged = false;
+  const label = (text: string, lang: CodeLang): CodeToken[] => {
+    const r = labelCodeDetailed(text, lang);
+    parseIssues.issues += r.issues.length;
+    if (r.issues.length) flagged = true;
+    return r.tokens;
+  };
   const outLang = outputLang(o.task);
   if (o.label) await initLabeller(['java', 'csharp']);
   // The template is ASCII, so its UTF-16 length is its length in code points.
@@ -100,18 +128,21 @@ export async function prepareTrainExamples(
       }
       const shifted = shiftOffsets(ce.promptOffsets, codeStart);
       const promptLoss = o.lossOn === 'input+output' ? codeTokenMask(shifted, Array.from(code).length) : undefined;
+      flagged = false;
       out.push({
         ...ce,
         key: ex.id,
         lossMask: lossMaskOf(ce, promptLoss),
-        target: o.label && outLang ? prepareExample(labelCodeSync(target, outLang), ce.targetOffsets) : null,
-        input: o.label && o.lossOn === 'input+output' ? prepareExample(labelCodeSync(code, 'java'), shifted) : null,
+        target: o.label && outLang ? prepareExample(label(target, outLang), ce.targetOffsets) : null,
+        input: o.label && o.lossOn === 'input+output' ? prepareExample(label(code, 'java'), shifted) : null,
         targetText: target,
       });
+      if (o.label && (outLang || o.lossOn === 'input+output')) parseIssues.labelled++;
+      if (flagged) parseIssues.ids.push(ex.id);
     }
     o.onProgress?.(Math.min(c0 + CHUNK, examples.length), examples.length);
   }
-  return { examples: out, truncation };
+  return { examples: out, truncation, parseIssues };
 }
 
 /**

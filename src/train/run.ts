@@ -27,7 +27,7 @@ import { assertTokenizerFitsModel, loadModelTokenizer, tokenizerSpecialIds, type
 import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../model/generation-config.ts';
 import { Trainer } from './trainer.ts';
 import { parseRunConfig, type RunConfig } from './config.ts';
-import { prepareTrainExamples, rowFor, type TrainExample } from './examples.ts';
+import { formatParseIssueReport, prepareTrainExamples, rowFor, type ParseIssueReport, type TrainExample } from './examples.ts';
 import { collectProvenance } from './provenance.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { collateRows } from '../data/causal-example.ts';
@@ -147,6 +147,8 @@ export interface LoadedRunData {
   task: TaskData;
   examples: TrainExample[];
   truncation: TruncationReport;
+  /** Examples whose code did not parse (their unparsed regions carry no path weights). */
+  parseIssues: ParseIssueReport;
 }
 
 /** Training examples of a run: task file → subset (low-data regime) → fitted, tokenised, labelled. */
@@ -161,7 +163,7 @@ export async function loadRunData(c: RunConfig, tok: ModelTokenizer, weightModel
   // BOS and EOS exactly as the model's tokenizer adds them (src/model/tokenizer.ts, one rule).
   const eos = tok.eosId;
   if (eos === null) throw new InputError('the model has no EOS token id (tokenizer_config.json eos_token, config.json or generation_config.json eos_token_id): the target EOS is supervised in every method', { file: c.model ?? c.tokenizer });
-  const { examples, truncation } = await prepareTrainExamples(tok.tokenizer as never, pool, {
+  const { examples, truncation, parseIssues } = await prepareTrainExamples(tok.tokenizer as never, pool, {
     task: c.task,
     maxLength: c.maxLength,
     lossOn: c.lossOn,
@@ -170,7 +172,9 @@ export async function loadRunData(c: RunConfig, tok: ModelTokenizer, weightModel
     onProgress: (d, t) => { if (t >= 2000 && (d % 5000 === 0 || d === t)) log(`prepared ${d}/${t} training examples`); },
   });
   if (examples.length === 0) throw new InputError(`no training example fits maxLength ${c.maxLength} (${formatTruncationReport(truncation)})`, { file: describeSource(source) });
-  return { task, examples, truncation };
+  const unparsed = formatParseIssueReport(parseIssues);
+  if (unparsed) log(unparsed);
+  return { task, examples, truncation, parseIssues };
 }
 
 /** The model a run starts from: created in RUN/init (from scratch, seeded) or loaded from `model`. */
@@ -283,7 +287,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     const totalSteps = c.maxSteps ?? c.epochs * stepsPerEpoch;
     const epochs = Math.ceil(totalSteps / stepsPerEpoch);
     writeJsonAtomic(join(runDir, 'data.json'), {
-      trainExamples: data.examples.length, truncation: data.truncation, globalBatch, batchesPerEpoch, stepsPerEpoch, totalSteps, epochs,
+      trainExamples: data.examples.length, truncation: data.truncation, parseIssues: data.parseIssues, globalBatch, batchesPerEpoch, stepsPerEpoch, totalSteps, epochs,
       skipped: data.task.skipped, files: data.task.files,
     });
 

@@ -1,10 +1,13 @@
 /**
  * `eyemulator label FILE…|- [--lang java|csharp] [--json]`: the semantic labels (METHOD.md §1) of
- * each code token. The work is in src/code/; this file only reads inputs and prints.
+ * each code token. The work is in src/code/; this file only reads inputs and prints. Code the
+ * grammar cannot parse is labelled where it parses; each region it could not parse (tree-sitter
+ * ERROR/MISSING) is left unlabelled and named on stderr as `warning: FILE:LINE:COL: …` (--json adds
+ * "parseIssues" to that file's line); the exit status stays 0.
  */
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { CODE_LANGS, initLabeller, labelCodeSync, langFromPath, type CodeLang, type CodeToken } from '../../code/index.ts';
+import { CODE_LANGS, formatParseIssue, initLabeller, labelCodeDetailed, langFromPath, type CodeLang, type CodeToken } from '../../code/index.ts';
 import { InputError, OptionError } from '../../util/errors.ts';
 
 function readInput(file: string): string {
@@ -54,10 +57,11 @@ const label: CommandModule = {
     });
     await initLabeller([...new Set(jobs.map((j) => j.lang))]);
     for (const { file, lang } of jobs) {
-      const tokens = labelCodeSync(readInput(file), lang);
+      const { tokens, issues } = labelCodeDetailed(readInput(file), lang);
+      for (const i of issues) process.stderr.write(`eyemulator: warning: ${file}:${formatParseIssue(i)}\n`);
       if (argv.json) {
         const out = tokens.map((t) => ({ text: t.text, start: t.start, end: t.end, line: t.line, label: t.label, labelId: t.labelId }));
-        process.stdout.write(JSON.stringify({ file, tokens: out }) + '\n');
+        process.stdout.write(JSON.stringify({ file, tokens: out, ...(issues.length ? { parseIssues: issues } : {}) }) + '\n');
       } else {
         if (files.length > 1) process.stdout.write(`== ${file} (${lang})\n`);
         process.stdout.write(table(tokens) + '\n');

@@ -67,7 +67,7 @@ const command: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
   handler: async (argv) => {
     const file = String(argv.code);
-    const { labelCode, langFromPath } = await import('../../code/index.ts');
+    const { formatParseIssue, initLabeller, labelCodeDetailed, langFromPath } = await import('../../code/index.ts');
     const lang = (argv.lang as 'java' | 'csharp' | undefined) ?? langFromPath(file);
     if (!lang) throw new OptionError(`cannot tell the language of ${file} from its extension: pass --lang java|csharp`);
     let code: string;
@@ -86,7 +86,10 @@ const command: CommandModule = {
       shuffleSeed: seed,
       priorsFile,
     });
-    const tokens = await labelCode(code, lang);
+    await initLabeller([lang]);
+    // Regions the grammar could not parse are unlabelled (no path weights there): say where.
+    const { tokens, issues } = labelCodeDetailed(code, lang);
+    for (const i of issues) process.stderr.write(`eyemulator: warning: ${file}:${formatParseIssue(i)}\n`);
 
     let offsets: number[][] = [];
     let pieces: string[] = [];
