@@ -44,6 +44,7 @@ import { EyemulatorError, InterruptedError, OptionError } from '../util/errors.t
 import { formatEta } from '../train/progress.ts';
 import type { TaskName } from '../data/prompt.ts';
 import { readJsonFile, writeJsonAtomic, writeTextAtomic } from '../util/json.ts';
+import { cleanTempLeftovers } from '../util/atomic-write.ts';
 
 export interface ExperimentOptions {
   log?: (line: string) => void;
@@ -245,6 +246,8 @@ async function prepare(c: ExperimentConfig, out: string, log: (l: string) => voi
   });
   try {
     checkSameExperiment(c, out);
+    // Half-written tokenizer files of a killed setup (only the lock holder writes there).
+    for (const a of cleanTempLeftovers(join(out, 'tokenizer'))) log(`${a.action} ${a.path} (left by an interrupted write)`);
     writeJsonAtomic(join(out, 'experiment.json'), c);
     return await ensureTokenizer(c, out, log);
   } finally {
