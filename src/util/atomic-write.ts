@@ -23,7 +23,7 @@
  * EISDIR, ENOTDIR, ENOENT, ...); the temp file is removed.
  */
 import {
-  closeSync, copyFileSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync,
+  closeSync, copyFileSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FileSystemError, isErrnoError } from './errors.ts';
@@ -78,11 +78,13 @@ function writeInPlace(path: string, buf: Uint8Array): void {
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let target = path;
+  let mode: number | null = null;
   try {
     const st = lstatSync(path);
     if (st.isSymbolicLink()) target = realpathSync(path);
     const real = target === path ? st : statSync(target);
     if (!real.isFile() && !real.isDirectory()) return writeInPlace(target, buf);
+    if (real.isFile()) mode = real.mode & 0o7777; // a replaced file keeps its permissions
   } catch (e) {
     // ENOENT: a new file (a dangling link is replaced by the file). Other causes surface below.
     if (!isErrnoError(e) || (e.code !== 'ENOENT' && e.code !== 'ENOTDIR')) throw fsError('write', path, e);
@@ -91,6 +93,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   try {
     const fd = openSync(tmp, 'w');
     try {
+      if (mode !== null) fchmodSync(fd, mode);
       writeAll(fd, buf);
       fsyncSync(fd);
     } finally {

@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,9 @@ test('writeTextAtomic / writeJsonAtomic replace the content and leave no temp fi
   writeFileAtomic(f, new Uint8Array([104, 105]));
   t.is(readFileSync(f, 'utf8'), 'hi');
   t.deepEqual(readdirSync(d), ['a.json']);
+  chmodSync(f, 0o640);
+  writeTextAtomic(f, 'mode kept');
+  t.is(statSync(f).mode & 0o777, 0o640, 'a replaced file keeps its permissions');
 });
 
 test('a symbolic link is followed (the file it points at is replaced, the link stays)', (t) => {
@@ -181,19 +184,24 @@ test('SIGKILL during repeated writes: the file always parses whole, leftovers ar
   const f = join(d, 'result.json');
   writeJsonAtomic(f, { n: -1, pad: '' });
   const script = `import { writeJsonAtomic } from ${JSON.stringify(join(repo, 'src/util/atomic-write.ts'))};
-    const pad = 'x'.repeat(1 << 20); process.stdout.write('ready\\n');
+    const pad = 'x'.repeat(8 << 20); process.stdout.write('ready\\n');
     for (let n = 0; ; n++) writeJsonAtomic(${JSON.stringify(f)}, { n, pad });`;
+  let cleaned = 0;
   for (let round = 0; round < 3; round++) {
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((ok) => child.stdout.once('data', () => ok()));
-    await new Promise((ok) => setTimeout(ok, 150 + 100 * round));
+    // Kill while a temp file exists (mid-write), or after 3 s whatever the state.
+    const until = Date.now() + 3000;
+    while (Date.now() < until && !readdirSync(d).some((n) => n.includes('.tmp-'))) await new Promise((ok) => setImmediate(ok));
     child.kill('SIGKILL');
     await new Promise((ok) => child.once('exit', ok));
     const v = JSON.parse(readFileSync(f, 'utf8'));
     t.true(Number.isInteger(v.n));
-    cleanTempLeftovers(d);
+    cleaned += cleanTempLeftovers(d).length;
     t.deepEqual(readdirSync(d), ['result.json']);
   }
+  t.log(`${cleaned} of 3 kills landed mid-write (a temp file was left and removed)`);
+  t.true(cleaned >= 1, 'at least one kill landed mid-write');
 });
 
 test.after.always(() => {
