@@ -133,7 +133,7 @@ export function copyFileAtomic(from: string, to: string): void {
   fsyncDir(dirname(to));
 }
 
-/** `mkdir -p dir`; throws FileSystemError (ENOTDIR when a part of the path is a file, ...). */
+/** `mkdir -p dir`; throws FileSystemError (ENOTDIR when a file stands where a folder is expected, ...). */
 export function ensureDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
@@ -161,11 +161,18 @@ function fsyncTree(dir: string): void {
  * Replaces (or creates) folder `dir` with one filled by `fill(tmp)`: `tmp` is a fresh empty folder
  * beside `dir`; after `fill` returns, the old folder is renamed aside, the new one renamed in, the
  * old one removed. If `fill` throws, `tmp` is removed and `dir` is untouched. The parent folder is
- * created if needed. Throws FileSystemError naming `dir` for filesystem failures (errors of
+ * created if needed; an existing `dir` that is not a folder (a file, a link) is refused with
+ * FileSystemError ENOTDIR, untouched. Throws FileSystemError naming `dir` for filesystem failures (errors of
  * `fill` pass through unchanged, as FileSystemErrors when they are raw filesystem errors).
  */
 export async function writeDirAtomic(dir: string, fill: (tmp: string) => void | Promise<void>): Promise<void> {
   ensureDir(dirname(dir));
+  // A file where the folder should go is the user's: refused, never moved aside and removed.
+  let existing: ReturnType<typeof lstatSync> | undefined;
+  try { existing = lstatSync(dir); } catch { /* absent: created */ }
+  if (existing && !existing.isDirectory()) {
+    throw new FileSystemError('write folder', dir, Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR', errno: -20, path: dir }));
+  }
   const tmp = tempPathOf(dir);
   const old = `${dir}.old-${process.pid}`;
   try {

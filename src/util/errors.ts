@@ -46,7 +46,7 @@ const FS_CAUSES: Record<string, [string, string]> = {
   EPERM: ['operation not permitted', 'check the permissions or choose another location'],
   EROFS: ['read-only file system', 'choose a writable location'],
   EISDIR: ['is a folder, a file was expected', 'give a file path'],
-  ENOTDIR: ['a part of the path is a file, not a folder', 'check the path'],
+  ENOTDIR: ['a file stands where a folder is expected', 'check the path'],
   ENOENT: ['no such file or folder', 'check the path (a folder it names may not exist)'],
   EEXIST: ['already exists', 'remove it or choose another location'],
   ENOTEMPTY: ['folder not empty', 'remove it or choose another location'],

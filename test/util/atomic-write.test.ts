@@ -155,6 +155,13 @@ test('writeDirAtomic: new folder, replacement, and a failing fill leaves the old
   await t.throwsAsync(writeDirAtomic(ck, (x) => { writeFileSync(join(x, 'w'), 'v3'); throw new Error('engine failed'); }), { message: 'engine failed' });
   t.is(readFileSync(join(ck, 'w'), 'utf8'), 'v2');
   t.deepEqual(readdirSync(join(d, 'checkpoints')), ['epoch-1']);
+  // A file where the folder should go is refused and left alone.
+  const file = join(d, 'notes.txt');
+  writeFileSync(file, 'keep me');
+  const e = await t.throwsAsync(writeDirAtomic(file, (x) => writeFileSync(join(x, 'w'), 'v')), { instanceOf: FileSystemError });
+  t.is(e?.errno, 'ENOTDIR');
+  t.is(readFileSync(file, 'utf8'), 'keep me');
+  t.deepEqual(readdirSync(d).sort(), ['checkpoints', 'notes.txt']);
 });
 
 test('cleanTempLeftovers: dead writers\' temps removed, a folder moved aside restored, live ones kept', (t) => {

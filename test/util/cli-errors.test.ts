@@ -60,7 +60,7 @@ test('--out under a file (ENOTDIR) and --out that is a folder (EISDIR): one line
   writeFileSync(file, 'x');
   const a = run(['priors', 'distill', scanpath, '--min-count', '1', '--out', join(file, 'p.json')]);
   t.is(a.status, 1, a.stderr);
-  t.is(a.stderr.trim(), `eyemulator: ${file}: cannot create folder: a part of the path is a file, not a folder (ENOTDIR); check the path`);
+  t.is(a.stderr.trim(), `eyemulator: ${file}: cannot create folder: a file stands where a folder is expected (ENOTDIR); check the path`);
   noStack(t, a.stderr);
   const folder = join(dir, 'afolder');
   mkdirSync(folder);
