@@ -9,7 +9,7 @@
  * --dtype. --dtype defaults to the base's stored dtype (config.json "dtype"/"torch_dtype"; float32
  * when absent), so a bfloat16 base stays bfloat16. The out folder is written as a whole
  * (util/atomic-write.ts writeDirAtomic: filled beside, then swapped in), so a kill leaves the previous
- * folder or the new one, never a mix; a non-empty --out that is not a model folder is refused.
+ * folder or the new one, never a mix; an --out holding other files than a model folder's is refused.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,19 +42,27 @@ export function storedDtype(modelDir: string): Dtype {
   return d && (DTYPES as string[]).includes(d) ? (d as Dtype) : 'float32';
 }
 
+/** Files a model folder write makes (and so replaces): config, weights, index, companions. */
+function isModelFile(name: string): boolean {
+  return name === 'config.json' || name === 'model.safetensors' || name === 'model.safetensors.index.json' ||
+    /^model-\d{5}-of-\d{5}\.safetensors$/.test(name) || COMPANION_FILES.includes(name) || /\.(tmp|old)-\d+$/.test(name);
+}
+
 /**
- * Refuses an --out folder that exists, is not empty and holds no config.json: writing a model folder
- * replaces the whole folder, which must not take a user's unrelated files with it.
+ * Refuses an --out folder that holds anything but model-folder files: writing a model folder
+ * replaces the whole folder (filled beside, swapped in), which must not take a user's other files
+ * (a README, a licence, notes) with it.
  */
 export function assertReplaceableModelDir(out: string): void {
   let names: string[];
   try {
     names = readdirSync(out);
   } catch {
-    return; // missing (created) or not a folder (the write names the problem)
+    return; // missing (created) or not a folder (the write refuses it, naming the problem)
   }
-  if (names.length && !names.includes('config.json'))
-    throw new OptionError(`--out ${out} holds files and is not a model folder (no config.json); the model folder replaces it as a whole: choose a new or empty folder`);
+  const foreign = names.filter((n) => !isModelFile(n));
+  if (foreign.length)
+    throw new OptionError(`--out ${out} holds ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}, which a model folder does not; the model folder replaces it as a whole: choose a new or empty folder`);
 }
 
 /**
