@@ -5,18 +5,19 @@
  * (`code_tokens`, `line_numbers`, `semantic_token_sequence`, `mask`, `ngram_indices`,
  * `order_sequence`, `ngrams`, `code_occurrence`, `flag`, `code_content_hash`).
  *
- * Read line by line (readline), so big files stream. Rules:
+ * Read line by line (readBoundedLines), so big files stream. Rules:
  * - a line that is not a JSON object, or whose `code`/`content` is missing or not a string, or whose
  *   annotation arrays have the wrong type, is an InputError naming `file:line` (a broken file is
  *   never half-used);
  * - a blank line, or a record whose `code` or `content` is empty after trimming, is skipped and
- *   counted with its line number and reason (never dropped silently).
+ *   counted with its line number and reason (never dropped silently);
+ * - a line longer than MAX_JSONL_LINE_BYTES is skipped and counted the same way, without being held
+ *   in memory.
  * The file's sha256 is computed from the same bytes for provenance.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { InputError } from '../util/errors.ts';
 import { stripBom } from '../util/json.ts';
 
@@ -122,13 +123,76 @@ export function parseArtifactLine(text: string, where: { file: string; line: num
   };
 }
 
+/**
+ * The longest JSONL line read (bytes, newline excluded): 4 MiB. Training and evaluation examples
+ * are cut to the model's context (a few thousand tokens, tens of kilobytes of code); a longer line
+ * is not an example but a mistake (one 30 MB `code` string drove a run past 8 GB in tokenising and
+ * labelling), so it is skipped and reported, never buffered beyond the cap.
+ */
+export const MAX_JSONL_LINE_BYTES = 4 * 2 ** 20;
+
+/** One line of a JSONL file: its text, or — over the cap — only its length. */
+export type BoundedLine = { line: number; text: string; bytes?: undefined } | { line: number; text?: undefined; bytes: number };
+
+/**
+ * Streams the lines of a UTF-8 text file (LF or CRLF; 1-based numbers) holding at most `maxBytes`
+ * of any line in memory: a longer line is consumed to its end and returned as its byte count only.
+ * Throws InputError naming the file when it is missing or not a regular file.
+ */
+export async function* readBoundedLines(file: string, maxBytes = MAX_JSONL_LINE_BYTES): AsyncGenerator<BoundedLine> {
+  let st;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw new InputError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `cannot read (${(e as Error).message})`, { file });
+  }
+  if (!st.isFile()) throw new InputError('not a regular file (a .jsonl file is expected here)', { file });
+  let parts: Buffer[] = [];
+  let held = 0; // bytes in parts
+  let length = 0; // bytes of the current line so far
+  let line = 0;
+  const finish = (): BoundedLine => {
+    line++;
+    if (length > maxBytes) return { line, bytes: length };
+    let buf = Buffer.concat(parts, held);
+    if (buf.length > 0 && buf[buf.length - 1] === 0x0d) buf = buf.subarray(0, buf.length - 1);
+    return { line, text: buf.toString('utf8') };
+  };
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl < 0 ? chunk.length : nl;
+      const piece = chunk.subarray(start, end);
+      length += piece.length;
+      if (length <= maxBytes + 1) {
+        parts.push(piece);
+        held += piece.length;
+      } else if (held > 0) {
+        parts = []; // over the cap: drop what was held, keep counting
+        held = 0;
+      }
+      if (nl < 0) break;
+      yield finish();
+      parts = [];
+      held = 0;
+      length = 0;
+      start = nl + 1;
+    }
+  }
+  if (length > 0) yield finish();
+}
+
 /** Streams the records of an artifact JSONL file; skipped lines go to `onSkip`. */
 export async function* streamArtifactJsonl(file: string, onSkip: (s: Skip) => void = () => {}): AsyncGenerator<ArtifactRecord> {
   if (!existsSync(file)) throw new InputError('missing artifact JSONL file', { file });
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of rl) {
-    line++;
+  for await (const l of readBoundedLines(file)) {
+    const line = l.line;
+    if (l.text === undefined) {
+      onSkip({ file, line, reason: `line longer than ${MAX_JSONL_LINE_BYTES / 2 ** 20} MiB` });
+      continue;
+    }
+    const text = l.text;
     if (text.trim() === '') {
       onSkip({ file, line, reason: 'blank line' });
       continue;

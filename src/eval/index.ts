@@ -23,7 +23,7 @@ import { meteor } from './meteor.ts';
 import { rougeL } from './rouge.ts';
 import { whitespaceTokens } from './tokenize.ts';
 import type { MetricSample } from './stats.ts';
-import { OptionError } from '../util/errors.ts';
+import { InputError, OptionError } from '../util/errors.ts';
 
 export * from './tokenize.ts';
 export * from './exact.ts';
@@ -114,6 +114,8 @@ export async function evaluate(examples: readonly EvalExample[], task: Task, opt
   const preds = examples.map((e) => e.prediction);
   const refs = examples.map((e) => e.reference);
   const n = examples.length;
+  // Every metric of an empty set would read 0 (or NaN): a score of nothing is an error, not a result.
+  if (n === 0) throw new InputError('no examples to score (the predictions are empty): check the predictions file or the generation step');
 
   const ex = examples.map((e) => exactScores(e.prediction, e.reference, { stripComments: isCode }));
   const exact = ex.map((e) => 100 * e.exact);

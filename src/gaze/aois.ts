@@ -82,6 +82,15 @@ export async function readAois(file: string): Promise<AoiFile> {
     });
   }
   if (col === null) throw new InputError('empty file: no header row', { file });
+  // A header alone (or only `line` rows) maps no fixation to anything: every later step would
+  // succeed with empty scan paths.
+  if (aois.length === 0)
+    throw new InputError(
+      skippedRows > 0
+        ? `no token boxes: all ${skippedRows} rows are of another kind than "sub-line" (EMIP token boxes)`
+        : 'no AOI rows after the header: an AOI file needs one box per token',
+      { file },
+    );
   if (aois.length > 0 && !named.every(Boolean)) assignLinesByPosition(aois);
   return { file, aois, hasText: aois.some((a) => a.text !== null), skippedRows };
 }

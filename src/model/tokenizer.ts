@@ -286,37 +286,78 @@ export async function loadModelTokenizer(dir: string, tokenizerPath?: string): P
 /**
  * The bos/eos/pad ids a tokenizer.json declares, for a new model (`model init --tokenizer`,
  * `train` from scratch): the tokens tokenizer_config.json beside it names (bos_token, eos_token,
- * pad_token), else our trained tokenizers' <|bos|>/<|eos|>/<|pad|> added tokens. Null where none.
+ * pad_token), else our trained tokenizers' <|bos|>/<|eos|>/<|pad|> tokens. Null where none.
+ * Ids come from the HF `tokenizers` library (the ids Python's tokenizer uses), never from the raw
+ * JSON: the library may renumber an added token whose `id` field disagrees with the vocabulary.
+ * Throws InputError naming the file when tokenizer.json (or tokenizer_config.json) is not loadable.
  */
 export function tokenizerSpecialIds(tokenizerPath: string): { bos: number | null; eos: number | null; pad: number | null } {
-  const json = readJsonFile<Json>(tokenizerPath);
+  const { tokenizer } = loadTokenizerJson(tokenizerPath);
   const tcfgPath = join(dirname(tokenizerPath), 'tokenizer_config.json');
   const tcfg = existsSync(tcfgPath) ? readJsonFile<Json>(tcfgPath) : null;
-  const byContent = new Map<string, number>();
-  for (const t of json.added_tokens ?? []) if (typeof t?.content === 'string' && Number.isInteger(t.id)) byContent.set(t.content, t.id);
-  const vocab = json.model?.vocab;
+  if (tcfg !== null && (typeof tcfg !== 'object' || Array.isArray(tcfg))) throw new InputError('expected a JSON object (HF tokenizer_config.json)', { file: tcfgPath });
   const lookup = (name: string | null): number | null => {
     if (!name) return null;
-    if (byContent.has(name)) return byContent.get(name)!;
-    if (vocab && !Array.isArray(vocab) && Number.isInteger(vocab[name])) return vocab[name];
-    return null;
+    const id = tokenizer.tokenToId(name);
+    return id === undefined || id === null ? null : id;
   };
   const pick = (field: string, fallback: string) => (tcfg && field in tcfg ? lookup(tokenContent(tcfg[field])) : lookup(fallback));
   return { bos: pick('bos_token', '<|bos|>'), eos: pick('eos_token', '<|eos|>'), pad: pick('pad_token', '<|pad|>') };
+}
+
+/** How a tokenizer's ids (vocabulary + added tokens, as the `tokenizers` library numbers them) fill their range. */
+export interface TokenizerIdRange {
+  /** Distinct ids. */
+  count: number;
+  /** The largest id (−1 for an empty vocabulary). */
+  maxId: number;
+}
+
+/** The ids of a loaded tokenizer (see TokenizerIdRange). */
+export function tokenizerIdRange(tokenizer: Tokenizer): TokenizerIdRange {
+  let maxId = -1;
+  const ids = new Set<number>();
+  for (const id of Object.values(tokenizer.getVocab(true))) {
+    ids.add(id);
+    if (id > maxId) maxId = id;
+  }
+  return { count: ids.size, maxId };
+}
+
+/**
+ * The number of embedding rows a new model needs for the tokenizer.json at `path` (`model init
+ * --tokenizer`, training from scratch): largest id + 1, read through the `tokenizers` library.
+ * Throws InputError naming the file when it is not a loadable tokenizer, holds no token, or its ids
+ * leave more than half of that range unused (a vocabulary holding id 1,000,000 among a few tokens
+ * would otherwise size a mostly empty 1M-row embedding: renumber the ids, or give the size
+ * explicitly).
+ */
+export function tokenizerFileVocabSize(path: string): number {
+  const { tokenizer } = loadTokenizerJson(path);
+  const { count, maxId } = tokenizerIdRange(tokenizer);
+  if (count === 0) throw new InputError('the tokenizer has no tokens', { file: path });
+  if (count * 2 < maxId + 1)
+    throw new InputError(
+      `token ids reach ${maxId} but the tokenizer has only ${count} tokens: an embedding of ${maxId + 1} rows would be mostly unused ` +
+        '(renumber the vocabulary and added tokens densely from 0, or give the vocabulary size explicitly)',
+      { file: path },
+    );
+  return maxId + 1;
 }
 
 /**
  * Refuses a tokenizer with more tokens than the model has embeddings (config.json `vocab_size`):
  * some of its ids would index past the embedding matrix, and the mismatch would otherwise surface
  * mid-run as an out-of-range batch. A model vocabulary larger than the tokenizer's is normal (HF pads
- * vocab_size) and accepted. The count (vocabulary + added tokens) is a lower bound of the largest
- * id + 1, so this never refuses a tokenizer that fits. Throws an InputError naming both files.
+ * vocab_size) and accepted. Compares the largest id (vocabulary + added tokens, as the `tokenizers`
+ * library numbers them), not the token count: a vocabulary with holes can hold few tokens and still
+ * an id past the embedding. Throws an InputError naming both files.
  */
 export function assertTokenizerFitsModel(tok: ModelTokenizer, modelVocabSize: number): void {
-  const n = tok.tokenizer.getVocabSize(true);
-  if (n > modelVocabSize)
+  const { count, maxId } = tokenizerIdRange(tok.tokenizer);
+  if (maxId >= modelVocabSize)
     throw new InputError(
-      `has ${n} tokens but the model has ${modelVocabSize} embeddings (vocab_size in ${tok.files.config ?? 'config.json'}): ` +
+      `has ${count} tokens but the model has ${modelVocabSize} embeddings (vocab_size in ${tok.files.config ?? 'config.json'}), and its largest id is ${maxId}: ` +
         "ids past the model's vocabulary have no embedding — use the model's own tokenizer.json",
       { file: tok.files.tokenizer },
     );

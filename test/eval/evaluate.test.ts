@@ -88,9 +88,8 @@ test('evaluate feeds the paired bootstrap (corpus metric resampled from its stat
   t.is(ex.delta, 100);
 });
 
-test('an empty corpus scores 0 (null where not meaningful)', async (t) => {
-  const r = await evaluate([], 'translation');
-  t.deepEqual(headline(r), { n: 0, exact: 0, contain: 0, hExact: 0, bleu: 0, codebleu: 0, chrf: 0, crystalbleu: null, meteor: 0, rougeL: 0 });
+test('an empty corpus is an InputError, not scores of 0 (issue 9: an empty predictions file scored 0 everywhere)', async (t) => {
+  await t.throwsAsync(() => evaluate([], 'translation'), { message: /no examples to score/ });
 });
 
 test('unknown task is an OptionError', async (t) => {

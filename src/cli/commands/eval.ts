@@ -8,13 +8,13 @@
  * `--train-targets`: training-set targets for CrystalBLEU's trivially shared n-grams — a .jsonl
  * file (field `reference`, `target` or `content`, first present) or plain text, one per line.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync, readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
 import { evaluate, headline, TASKS, type EvalExample, type EvalResult, type Task } from '../../eval/index.ts';
 import { InputError } from '../../util/errors.ts';
 import { stripBom } from '../../util/json.ts';
+import { MAX_JSONL_LINE_BYTES, readBoundedLines } from '../../data/artifact-jsonl.ts';
 
 const Line = z.object({
   id: z.union([z.string(), z.number()]).optional(),
@@ -23,13 +23,21 @@ const Line = z.object({
   reference: z.string(),
 });
 
+/**
+ * Longest prediction or reference scored (characters). Metrics such as ROUGE-L and METEOR align
+ * token sequences in O(n·m): a few-megabyte prediction would run for hours. Model outputs and
+ * task targets are at most a few thousand tokens.
+ */
+export const MAX_SCORED_CHARS = 32 * 1024;
+
+/** Reads predictions JSONL; InputError naming file:line on a bad line, an oversized one, or no predictions at all. */
 export async function readPredictions(file: string): Promise<EvalExample[]> {
   if (!existsSync(file)) throw new InputError('file not found', { file });
   const out: EvalExample[] = [];
-  const rl = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const raw of rl) {
-    lineNo++;
+  for await (const l of readBoundedLines(file)) {
+    const lineNo = l.line;
+    if (l.text === undefined) throw new InputError(`line of ${l.bytes} bytes, longer than the ${MAX_JSONL_LINE_BYTES / 2 ** 20} MiB a predictions line may hold`, { file, line: lineNo });
+    const raw = l.text;
     if (raw.trim() === '') continue;
     let json: unknown;
     try {
@@ -43,8 +51,13 @@ export async function readPredictions(file: string): Promise<EvalExample[]> {
       const where = issue.path.length > 0 ? `field "${issue.path.join('.')}"` : 'line';
       throw new InputError(`${where}: ${issue.message} (expected {"id","input","prediction","reference"} with string prediction and reference)`, { file, line: lineNo });
     }
+    for (const f of ['prediction', 'reference'] as const)
+      if (parsed.data[f].length > MAX_SCORED_CHARS)
+        throw new InputError(`field "${f}" holds ${parsed.data[f].length} characters, more than the ${MAX_SCORED_CHARS} scored (the metrics align tokens in quadratic time)`, { file, line: lineNo });
     out.push({ prediction: parsed.data.prediction, reference: parsed.data.reference, input: parsed.data.input });
   }
+  if (out.length === 0)
+    throw new InputError('holds no predictions (empty or blank lines only): every score would read 0; check the generation step', { file });
   return out;
 }
 

@@ -74,6 +74,8 @@ const fixationsCmd: CommandModule = {
     const read = { stimulus: argv.stimulus as string | undefined, onMalformed: argv['skip-malformed'] ? ('skip' as const) : ('error' as const) };
     const rec: GazeRecording = format === 'smi' ? await readSmi(file, { ...read, eyes: argv.eyes as EyeChoice }) : await readSampleCsv(file, read);
     if (read.stimulus !== undefined && rec.stimuli.length === 0) throw new OptionError(`no stimulus "${read.stimulus}" in ${file}`);
+    // A header without samples would "succeed" with an empty fixation table.
+    if (rec.stimuli.every((s) => s.samples.length === 0)) throw new InputError('no gaze samples after the header: nothing to detect fixations in', { file });
     const algorithm = argv.algorithm as FixationAlgorithm;
     let velocity = argv.velocity === undefined ? undefined : num('velocity', argv.velocity, false);
     if (velocity === undefined && argv['velocity-deg'] !== undefined) {

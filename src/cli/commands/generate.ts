@@ -3,8 +3,7 @@
  * [--max-new N] [--beams K] [--stop S]… [--device cpu|cuda[:N]] --out FILE.jsonl`: one JSON line per example
  * {"id","input","prediction","reference","finish","tokens","meanLogprob"}.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { CommandModule } from 'yargs';
 import { Model } from '../../model/model.ts';
@@ -12,33 +11,43 @@ import { assertTokenizerFitsModel, loadModelTokenizer } from '../../model/tokeni
 import { generateText } from '../../model/generation.ts';
 import { buildPrompt, type TaskName } from '../../data/prompt.ts';
 import { InputError, OptionError } from '../../util/errors.ts';
-import { stripBom } from '../../util/json.ts';
+import { readJsonFileIfExists, stripBom } from '../../util/json.ts';
+import { MAX_JSONL_LINE_BYTES, readBoundedLines } from '../../data/artifact-jsonl.ts';
 import { writeTextAtomic } from '../../util/atomic-write.ts';
 
 interface Item { id: string; input: string; reference: string | null }
 
 async function readItems(file: string): Promise<Item[]> {
   const items: Item[] = [];
-  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let line = 0;
-  try {
-    for await (const text of rl) {
-      line++;
-      if (!text.trim()) continue;
-      let j: Record<string, unknown>;
-      try {
-        j = JSON.parse(stripBom(text));
-      } catch (e) {
-        throw new InputError(`not valid JSON (${(e as Error).message})`, { file, line });
-      }
-      if (typeof j.input !== 'string') throw new InputError('field "input" (the source code or prompt) must be a string', { file, line });
-      items.push({ id: j.id === undefined ? String(items.length) : String(j.id), input: j.input, reference: typeof j.reference === 'string' ? j.reference : null });
+  // Lines are read with a cap (MAX_JSONL_LINE_BYTES): an oversized prompt is refused by line,
+  // never buffered whole.
+  for await (const l of readBoundedLines(file)) {
+    const line = l.line;
+    if (l.text === undefined)
+      throw new InputError(`line of ${l.bytes} bytes, longer than the ${MAX_JSONL_LINE_BYTES / 2 ** 20} MiB a prompt line may hold: shorten the input`, { file, line });
+    if (!l.text.trim()) continue;
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(stripBom(l.text));
+    } catch (e) {
+      throw new InputError(`not valid JSON (${(e as Error).message})`, { file, line });
     }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('no such file', { file });
-    throw e;
+    if (!j || typeof j !== 'object' || Array.isArray(j)) throw new InputError('expected a JSON object {"id"?, "input", "reference"?} per line', { file, line });
+    if (typeof j.input !== 'string') throw new InputError('field "input" (the source code or prompt) must be a string', { file, line });
+    items.push({ id: j.id === undefined ? String(items.length) : String(j.id), input: j.input, reference: typeof j.reference === 'string' ? j.reference : null });
   }
   return items;
+}
+
+/** The model's max_position_embeddings (n_positions) from its config.json, or null when unreadable (Model.load reports that). */
+function maxPositions(modelDir: string): number | null {
+  try {
+    const cfg = readJsonFileIfExists<Record<string, unknown>>(join(modelDir, 'config.json'));
+    const v = cfg && typeof cfg === 'object' ? (cfg.max_position_embeddings ?? cfg.n_positions ?? 2048) : null;
+    return Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : null;
+  } catch {
+    return null;
+  }
 }
 
 const generate: CommandModule = {
@@ -65,6 +74,18 @@ const generate: CommandModule = {
     const task = a.task as TaskName | undefined;
     const tok = await loadModelTokenizer(a.model as string);
     for (const n of tok.notes) process.stderr.write(`note: ${n}\n`);
+    // Every prompt must fit the model's positions, checked before the model is loaded: a 2 MB
+    // prompt (~500k tokens) would otherwise size attention buffers of terabytes.
+    const P = maxPositions(a.model as string);
+    if (P !== null) {
+      for (const it of items) {
+        const text = task ? buildPrompt(task, it.input) : it.input;
+        // Lines are capped at MAX_JSONL_LINE_BYTES and an argv string at 128 KiB, so encoding is bounded.
+        const n = (await tok.encode(text)).length;
+        const what = `the prompt holds ${n} tokens, more than the model's ${P} positions (max_position_embeddings): shorten it`;
+        if (n > P) throw a.data ? new InputError(`example ${it.id}: ${what}`, { file: a.data as string }) : new OptionError(`--prompt: ${what}`);
+      }
+    }
     const model = await Model.load(a.model as string, {
       dtype: a.dtype as 'auto', threads: a.threads as number | undefined, device: a.device as string,
     });

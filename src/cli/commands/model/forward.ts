@@ -8,9 +8,24 @@
  */
 import type { CommandModule } from 'yargs';
 import { Model } from '../../../model/model.ts';
-import { readBatchJson } from '../../../data/batch-json.ts';
+import { join } from 'node:path';
+import { readBatchJson, type BatchLimits } from '../../../data/batch-json.ts';
+import { readJsonFileIfExists } from '../../../util/json.ts';
 import { native, type Dtype, type TensorData } from '../../../native/index.ts';
 import { OptionError } from '../../../util/errors.ts';
+
+/** vocab_size and max_position_embeddings (n_positions) of a model folder's config.json, where readable. */
+function batchLimits(modelDir: string): BatchLimits {
+  let cfg: Record<string, unknown> | null = null;
+  try {
+    cfg = readJsonFileIfExists<Record<string, unknown>>(join(modelDir, 'config.json'));
+  } catch {
+    return {}; // Model.load reports an unreadable config.json with its own typed error
+  }
+  if (!cfg || typeof cfg !== 'object') return {};
+  const int = (v: unknown) => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : undefined);
+  return { vocabSize: int(cfg.vocab_size), maxPositions: int(cfg.max_position_embeddings ?? cfg.n_positions) };
+}
 
 const forward: CommandModule = {
   command: 'forward',
@@ -32,7 +47,12 @@ const forward: CommandModule = {
       .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' })
       .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' }),
   handler: async (a) => {
-    const batch = readBatchJson(a.batch as string);
+    // β and γ multiply the loss: NaN or ±Infinity would give NaN gradients without an error.
+    for (const k of ['beta', 'gamma'] as const)
+      if (!Number.isFinite(a[k])) throw new OptionError(`--${k} must be a finite number, got ${a[k]}`);
+    // The batch is checked against the model's config.json before the model is loaded: ids in the
+    // vocabulary, rows no longer than the positions (a 20,000-token row would allocate gigabytes).
+    const batch = readBatchJson(a.batch as string, batchLimits(a.model as string));
     const model = await Model.load(a.model as string, {
       dtype: a.dtype as Dtype | 'auto', threads: a.threads as number | undefined, device: a.device as string,
     });

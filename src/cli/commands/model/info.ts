@@ -28,11 +28,21 @@ export function describeModelDir(dir: string) {
   } catch (e) {
     throw new InputError(`not valid JSON (${(e as Error).message})`, { file: cfgPath });
   }
+  if (!cfg || typeof cfg !== 'object' || Array.isArray(cfg)) throw new InputError('expected a JSON object (HF config.json)', { file: cfgPath });
   const files: string[] = [];
   if (existsSync(join(dir, 'model.safetensors'))) files.push('model.safetensors');
   else if (existsSync(join(dir, 'model.safetensors.index.json'))) {
-    const idx = JSON.parse(stripBom(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')));
-    files.push(...[...new Set(Object.values(idx.weight_map ?? {}) as string[])].sort());
+    const idxPath = join(dir, 'model.safetensors.index.json');
+    let idx: Record<string, any>;
+    try {
+      idx = JSON.parse(stripBom(readFileSync(idxPath, 'utf8')));
+    } catch (e) {
+      throw new InputError(`not valid JSON (${(e as Error).message})`, { file: idxPath });
+    }
+    const map = idx?.weight_map;
+    if (!map || typeof map !== 'object' || Array.isArray(map) || !Object.values(map).every((f) => typeof f === 'string' && f !== '' && !f.includes('/')))
+      throw new InputError('field "weight_map" must map tensor names to safetensors file names in this folder', { file: idxPath });
+    files.push(...[...new Set(Object.values(map) as string[])].sort());
   } else throw new InputError('no model.safetensors or model.safetensors.index.json', { file: dir });
   const tensors: HeaderTensor[] = files.flatMap((f) => readSafetensorsHeader(join(dir, f)).tensors);
   const numel = (t: HeaderTensor) => t.shape.reduce((a, b) => a * b, 1);
@@ -40,6 +50,10 @@ export function describeModelDir(dir: string) {
   // Which stored tensors are the model's: the family's HF names when they all match this folder.
   let expected: Set<string> | undefined;
   try {
+    // The names are listed per layer: a layer count beyond the stored tensors cannot match (and
+    // num_hidden_layers 2^31−1 would list names until memory runs out).
+    const layers = cfg.num_hidden_layers ?? cfg.n_layer;
+    if (!Number.isSafeInteger(layers) || layers < 0 || layers > tensors.length) throw new Error('layer count does not fit the stored tensors');
     const names = expectedTensorNames(cfg as HfConfig);
     const stored = new Set(tensors.map((t) => t.name));
     if (names.length > 0 && names.every((n) => stored.has(n))) expected = new Set(names);

@@ -9,21 +9,19 @@ import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { Model } from '../../../model/model.ts';
 import type { Arch } from '../../../model/config.ts';
-import { tokenizerSpecialIds } from '../../../model/tokenizer.ts';
+import { tokenizerFileVocabSize, tokenizerSpecialIds } from '../../../model/tokenizer.ts';
 import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../../../model/generation-config.ts';
 import { InputError, OptionError } from '../../../util/errors.ts';
-import { readJsonFile, writeJsonAtomic } from '../../../util/json.ts';
+import { writeJsonAtomic } from '../../../util/json.ts';
 import { writeDirAtomic } from '../../../util/atomic-write.ts';
 import { assertReplaceableModelDir } from './merge.ts';
 
-/** Vocabulary size of a tokenizer.json (model.vocab + added tokens), to size the embedding. */
+/**
+ * Vocabulary size of a tokenizer.json to size the embedding: largest id + 1, through the HF
+ * `tokenizers` library (see tokenizerFileVocabSize; InputError naming the file on a bad one).
+ */
 export function tokenizerVocabSize(path: string): number {
-  const j = readJsonFile<any>(path);
-  const vocab = j?.model?.vocab;
-  if (!vocab || typeof vocab !== 'object') throw new InputError('no model.vocab object: expected a HF tokenizer.json', { file: path });
-  const ids: number[] = Array.isArray(vocab) ? vocab.map((_: unknown, i: number) => i) : Object.values(vocab).map(Number);
-  for (const t of j.added_tokens ?? []) ids.push(Number(t.id));
-  return Math.max(...ids) + 1;
+  return tokenizerFileVocabSize(path);
 }
 
 const init: CommandModule = {
