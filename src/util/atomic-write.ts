@@ -25,7 +25,7 @@
 import {
   closeSync, copyFileSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FileSystemError, isErrnoError } from './errors.ts';
 
 /** `<path>.tmp-<pid>` / `<path>.old-<pid>`: the names this writer (and the C++ engine) gives temps. */
@@ -158,7 +158,8 @@ function fsyncTree(dir: string): void {
 }
 
 /**
- * Replaces (or creates) folder `dir` with one filled by `fill(tmp)`: `tmp` is a fresh empty folder
+ * Replaces (or creates) folder `dir` with one filled by `fill(tmp)` (first clearing what a killed
+ * earlier write of `dir` left, see cleanTempLeftovers): `tmp` is a fresh empty folder
  * beside `dir`; after `fill` returns, the old folder is renamed aside, the new one renamed in, the
  * old one removed. If `fill` throws, `tmp` is removed and `dir` is untouched. The parent folder is
  * created if needed; an existing `dir` that is not a folder (a file, a link) is refused with
@@ -173,6 +174,8 @@ export async function writeDirAtomic(dir: string, fill: (tmp: string) => void | 
   if (existing && !existing.isDirectory()) {
     throw new FileSystemError('write folder', dir, Object.assign(new Error(`${dir} is not a folder`), { code: 'ENOTDIR', errno: -20, path: dir }));
   }
+  // An earlier write of this folder that was killed: its temp goes, a moved-aside original returns.
+  cleanTempLeftovers(dirname(dir), basename(dir));
   const tmp = tempPathOf(dir);
   const old = `${dir}.old-${process.pid}`;
   try {
@@ -233,9 +236,10 @@ export interface LeftoverAction {
  * removed; `X.old-<pid>` is removed when X exists, else renamed back to X (the write was killed
  * between its two renames: the previous version is restored). Entries of live processes on this
  * machine are left alone (writers on other machines sharing the folder must hold the folder's lock).
- * A missing `dir` is nothing to clean. Returns what was done.
+ * With `only`, just the leftovers of entry `only` (`only.tmp-<pid>`, `only.old-<pid>`). A missing
+ * `dir` is nothing to clean. Returns what was done.
  */
-export function cleanTempLeftovers(dir: string): LeftoverAction[] {
+export function cleanTempLeftovers(dir: string, only?: string): LeftoverAction[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -245,7 +249,8 @@ export function cleanTempLeftovers(dir: string): LeftoverAction[] {
   }
   const done: LeftoverAction[] = [];
   // .old- first so a restore is decided before its .tmp- sibling goes.
-  const found = names.map((n) => ({ n, m: LEFTOVER_PATTERN.exec(n) })).filter((x) => x.m && !alive(Number(x.m[3])));
+  const found = names.map((n) => ({ n, m: LEFTOVER_PATTERN.exec(n) }))
+    .filter((x) => x.m && (only === undefined || x.m[1] === only) && !alive(Number(x.m[3])));
   found.sort((a, b) => (a.m![2] === b.m![2] ? 0 : a.m![2] === 'old' ? -1 : 1));
   for (const { n, m } of found) {
     const p = join(dir, n);

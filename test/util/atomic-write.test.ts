@@ -186,6 +186,19 @@ test('cleanTempLeftovers: dead writers\' temps removed, a folder moved aside res
   t.deepEqual(cleanTempLeftovers(join(d, 'missing')), []);
 });
 
+test('writeDirAtomic first clears its own target\'s leftovers (and only those)', async (t) => {
+  const d = tmp();
+  const dead = deadPid();
+  // A killed write of `final` between its renames: final missing, final.old-P holds the previous one.
+  mkdirSync(join(d, `final.old-${dead}`));
+  writeFileSync(join(d, `final.old-${dead}`, 'w'), 'previous');
+  mkdirSync(join(d, `final.tmp-${dead}`));
+  mkdirSync(join(d, `other.tmp-${dead}`));
+  await writeDirAtomic(join(d, 'final'), (x) => writeFileSync(join(x, 'w'), 'new'));
+  t.is(readFileSync(join(d, 'final', 'w'), 'utf8'), 'new');
+  t.deepEqual(readdirSync(d).sort(), ['final', `other.tmp-${dead}`]);
+});
+
 test('SIGKILL during repeated writes: the file always parses whole, leftovers are cleaned', async (t) => {
   const d = tmp();
   const f = join(d, 'result.json');
