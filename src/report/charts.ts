@@ -44,6 +44,19 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   }
 }
 
+/** Vega's tableau10 scheme, so that colours can be fixed per variant. */
+const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+
+/**
+ * A colour scale for the variants `shown`, each coloured by its place among all the group's variants
+ * (report order, baseline first): a variant has one colour in every chart, whichever it appears in.
+ */
+function variantColors(g: GroupReport, shown: readonly string[]): { domain: string[]; range: string[] } {
+  const all = g.cells.filter((c) => c.kind === 'variant').map((c) => c.variant);
+  const domain = shown.filter((v) => all.includes(v));
+  return { domain, range: domain.map((v) => PALETTE[all.indexOf(v) % PALETTE.length]) };
+}
+
 /**
  * The curve quantity of a group: plain CE on the loss positions when every curve point has it (the
  * same quantity for every variant), else the training objective (older results), which the title
@@ -75,7 +88,7 @@ export function curveSpec(g: GroupReport): Record<string, unknown> | null {
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'optimizer step' },
       y: { field: 'value', type: 'quantitative', title: q === 'ce' ? 'CE (nats/token)' : 'training objective', scale: { zero: false } },
-      color: { field: 'variant', type: 'nominal', title: 'variant', sort: variants },
+      color: { field: 'variant', type: 'nominal', title: 'variant', sort: variants, scale: variantColors(g, variants) },
       strokeDash: { field: 'seed', type: 'nominal', title: 'seed', sort: seeds },
       detail: { field: 'seed', type: 'nominal' },
     },
@@ -96,7 +109,7 @@ export function deltaSpec(g: GroupReport): Record<string, unknown> | null {
   const variants = [...new Set(values.map((v) => v.variant))];
   const y = { field: 'metric', type: 'nominal', title: null, sort: metrics };
   const yOffset = { field: 'variant', type: 'nominal', sort: variants };
-  const color = { field: 'variant', type: 'nominal', title: 'variant', sort: variants };
+  const color = { field: 'variant', type: 'nominal', title: 'variant', sort: variants, scale: variantColors(g, variants) };
   return {
     $schema: SCHEMA,
     title: { text: `Δ vs ${baseline} (95% CI) — ${g.task}, ${g.regime}`, subtitle: 'paired bootstrap over examples, seeds pooled; a CI that crosses 0 is no significant difference' },
@@ -130,7 +143,7 @@ export function barSpec(g: GroupReport): Record<string, unknown> | null {
     .map((c) => `${c.variant} (trivial): ${fmt(c.metrics[m]!.mean)} ${fmtCi(c.metrics[m]!.ci95)}`);
   const order = values.map((v) => v.cell);
   const x = { field: 'cell', type: 'nominal', title: null, sort: order, axis: { labelAngle: 0 } };
-  const color = { field: 'cell', type: 'nominal', title: 'variant', sort: order, legend: null };
+  const color = { field: 'cell', type: 'nominal', title: 'variant', sort: order, legend: null, scale: variantColors(g, order) };
   return {
     $schema: SCHEMA,
     title: {

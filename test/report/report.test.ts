@@ -319,6 +319,23 @@ test('charts: the Δ headline first, then CE curves, then the primary metric per
   t.true(ticks.length > 2);
   t.true(Math.min(...ticks) > copy.mean, `ticks ${ticks.join(',')} vs copy-input ${copy.mean}`);
 
+  // One colour per variant in every chart (the Δ chart has no baseline series, yet full keeps its colour).
+  const colourOf = (spec: Record<string, unknown>, v: string): string => {
+    const find = (o: unknown): { domain: string[]; range: string[] } | undefined => {
+      if (!o || typeof o !== 'object') return undefined;
+      const r = o as Record<string, unknown>;
+      const c = r.color as { scale?: { domain: string[]; range: string[] } } | undefined;
+      if (c?.scale) return c.scale;
+      for (const x of Object.values(r)) { const f = find(x); if (f) return f; }
+      return undefined;
+    };
+    const sc = find(spec)!;
+    return sc.range[sc.domain.indexOf(v)];
+  };
+  t.is(colourOf(dc.spec, 'full'), colourOf(cc.spec, 'full'));
+  t.is(colourOf(sc.spec, 'full'), colourOf(cc.spec, 'full'));
+  t.not(colourOf(cc.spec, 'full'), colourOf(cc.spec, 'baseline'));
+
   // deterministic
   const again = await renderCharts(rep.groups);
   t.deepEqual(again.map((c) => c.svg), charts.map((c) => c.svg));
