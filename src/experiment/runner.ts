@@ -429,6 +429,15 @@ export async function reportExperiment(config: unknown, outDir: string, o: Pick<
   return { results, report, cells: finished.map((x) => x.name), missing };
 }
 
+/** The pretrained base every cell starts from (run.model): its folder and weight/tokenizer hashes; null for models made here. */
+async function baseProvenance(c: ExperimentConfig): Promise<Record<string, unknown> | null> {
+  if (typeof c.run.model !== 'string') return null;
+  const dir = resolve(c.run.model);
+  const out: Record<string, unknown> = { path: c.run.model };
+  for (const f of ['model.safetensors', 'tokenizer.json']) if (existsSync(join(dir, f))) out[f] = await sha256File(join(dir, f));
+  return out;
+}
+
 /** results.json + report/ from finished cells (all of them, on the serial path). */
 async function buildResults(c: ExperimentConfig, out: string, cells: Cell[], tokenizerPath: string | undefined, missing: string[], total = cells.length): Promise<{ results: ResultsFile; report: WrittenReport }> {
   const done = cells.map((cell) => ({ cell, dir: cellFiles(out, cell).dir }));
@@ -445,6 +454,7 @@ async function buildResults(c: ExperimentConfig, out: string, cells: Cell[], tok
       data: prov.data,
       priors: c.variants.some((v) => v !== 'baseline') ? { path: (prov.priors as { path?: string } | null)?.path ?? defaultPriorsPath(), sha256: (prov.priors as { sha256?: string } | null)?.sha256 ?? (await sha256File(defaultPriorsPath())), credit: 'EyeTrans priors (Zhang et al., FSE 2024) as distributed with EyeMulator (Zhang et al., ACL 2026), CC-BY-4.0' } : null,
       tokenizer: tokenizerPath ? { path: tokenizerPath, sha256: await sha256File(tokenizerPath) } : null,
+      base: await baseProvenance(c),
       engine: prov.engine,
       seeds: c.seeds,
       run: c.run,
