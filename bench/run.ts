@@ -2,10 +2,11 @@
  * `npm run bench`: runs the benchmarks as child processes, writes bench/results/<ISO date>.json and
  * bench/results/latest.json, and prints one table per benchmark with its targets (PASS / MISS).
  *
- *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME…]] (engine, hf-peer, method, weights, memory) [--threads T] [--rounds R] [--no-bf16]
+ *   node --import tsx bench/run.ts [--quick] [--only NAME[,NAME…]] (engine, hf-peer, method, weights, memory, ddp) [--threads T] [--rounds R] [--no-bf16]
  *
  * Also rewrites BENCHMARKS.md at the repository root (machine, date, libtorch, command, every table)
- * unless --no-markdown is given.
+ * unless --no-markdown is given. With --only, the sections of the benchmarks that did not run are kept
+ * from the current BENCHMARKS.md (each section's title tells its benchmark: BENCH_OF_TITLE).
  *
  * A missed target never fails the process (this is a benchmark, not a test); a benchmark that
  * crashes does: its error is printed, the other results are still written, and the exit code is 1.
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { progress } from './lib/common.ts';
 import { engineTable, hfPeerTable, methodTable, weightsTable, type Row } from './lib/tables.ts';
 import { memoryTable } from './lib/memory-table.ts';
+import { ddpTable } from './lib/ddp-table.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -31,7 +33,23 @@ const quick = args.includes('--quick');
 const onlyList = opt('only')?.split(',').filter(Boolean);
 const only = onlyList?.join(',');
 const wants = (name: string) => !onlyList || onlyList.includes(name);
-const BENCHES = ['engine', 'hf-peer', 'method', 'weights', 'memory'];
+const BENCHES = ['engine', 'hf-peer', 'method', 'weights', 'memory', 'ddp'];
+/** Which benchmark wrote a BENCHMARKS.md section, from the start of its title (the tables' titles). */
+const BENCH_OF_TITLE: Array<[prefix: string, bench: string]> = [
+  ['engine training step', 'engine'], ['Engine vs HF', 'hf-peer'], ['Method costs', 'method'], ['weights pipeline', 'weights'],
+  ['Memory:', 'memory'], ['Data-parallel', 'ddp'],
+];
+
+/** The `## ` sections of an existing BENCHMARKS.md whose benchmark is not in `ran` (kept verbatim). */
+function keptSections(path: string, ran: string[]): string[] {
+  if (!existsSync(path)) return [];
+  const parts = readFileSync(path, 'utf8').split(/^(?=## )/m).slice(1);
+  return parts.filter((p) => {
+    const title = p.slice(3).split('\n')[0];
+    const bench = BENCH_OF_TITLE.find(([prefix]) => title.startsWith(prefix))?.[1];
+    return bench !== undefined && !ran.includes(bench) && !p.startsWith('## Crashed');
+  }).map((p) => p.replace(/\s+$/, '') + '\n');
+}
 if (onlyList && onlyList.some((n) => !BENCHES.includes(n))) {
   console.error(`bench: --only must be one of ${BENCHES.join(', ')}, got ${only}`);
   process.exit(2);
@@ -85,6 +103,12 @@ function benchmarksMarkdown(res: Record<string, any>, tbls: { title: string; row
     lines.push('');
   }
   if (Object.keys(res.errors ?? {}).length) lines.push(`Crashed: ${Object.keys(res.errors).join(', ')}`, '');
+  // --only: the other benchmarks' sections stay as they were (from earlier runs).
+  const kept = onlyList ? keptSections(join(repo, 'BENCHMARKS.md'), BENCHES.filter(wants)) : [];
+  if (kept.length) {
+    lines.splice(3, 0, `Sections of benchmarks not in \`--only ${only}\` are kept from earlier runs (their raw samples are in older bench/results files).`);
+    for (const k of kept) lines.push(k);
+  }
   return lines.join('\n');
 }
 
@@ -139,6 +163,11 @@ if (wants('weights')) {
 }
 if (wants('memory')) {
   await bench('memory', 'memory.bench.ts', threads ? ['--threads', threads] : [], memoryTable);
+}
+if (wants('ddp')) {
+  const a = quick ? ['--quick'] : [];
+  if (opt('rounds')) a.push('--rounds', opt('rounds')!);
+  await bench('ddp', 'ddp.bench.ts', a, ddpTable);
 }
 rmSync(tmp, { recursive: true, force: true });
 

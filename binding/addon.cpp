@@ -128,6 +128,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("writeSafetensors", Napi::Function::New(env, WriteSafetensors));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("benchMatmul", Napi::Function::New(env, BenchMatmul));
+  register_distributed(env, exports);
   return exports;
 }
 

@@ -19,8 +19,8 @@ double num_opt(const Napi::Object& o, const char* k, double def) {
 class StepWorker : public PromiseWorker {
  public:
   StepWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::shared_ptr<eye::Trainer> t, std::vector<JsBatch> b,
-             int threads)
-      : PromiseWorker(env), h_(std::move(h)), t_(std::move(t)), b_(std::move(b)), threads_(threads) {}
+             int threads, bool stop)
+      : PromiseWorker(env), h_(std::move(h)), t_(std::move(t)), b_(std::move(b)), threads_(threads), stop_(stop) {}
   void Run() override {
     eye::use_threads(threads_);
     std::lock_guard<std::mutex> lk(h_->mu);
@@ -28,7 +28,7 @@ class StepWorker : public PromiseWorker {
     if (!t_) eye::fail(eye::ErrorCode::State, "the trainer was disposed");
     std::vector<eye::Batch> bs;
     for (auto& b : b_) bs.push_back(to_engine_batch(b, h_->device));
-    r_ = t_->step(bs);
+    r_ = t_->step(bs, stop_);
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
@@ -40,6 +40,11 @@ class StepWorker : public PromiseWorker {
     o.Set("lr", r_.lr);
     o.Set("tokens", static_cast<double>(r_.tokens));
     o.Set("step", static_cast<double>(r_.step));
+    if (r_.stopped) o.Set("stopped", true);
+    if (t_->process_group()) {
+      o.Set("commSeconds", r_.comm_s);
+      o.Set("gradAllreduceSeconds", r_.grad_allreduce_s);
+    }
     return o;
   }
 
@@ -48,6 +53,7 @@ class StepWorker : public PromiseWorker {
   std::shared_ptr<eye::Trainer> t_;
   std::vector<JsBatch> b_;
   int threads_;
+  bool stop_;
   eye::StepResult r_;
 };
 
@@ -113,7 +119,8 @@ Napi::Function TrainerWrap::Init(Napi::Env env) {
                       InstanceAccessor("steps", &TrainerWrap::Steps, nullptr),
                       InstanceMethod("dispose", &TrainerWrap::Dispose),
                       InstanceMethod("saveState", &TrainerWrap::SaveState),
-                      InstanceMethod("loadState", &TrainerWrap::LoadState)});
+                      InstanceMethod("loadState", &TrainerWrap::LoadState),
+                      InstanceMethod("attachDistributed", &TrainerWrap::AttachDistributed)});
 }
 
 TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TrainerWrap>(info) {
@@ -162,7 +169,9 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
     } else {
       bs.push_back(read_batch(info[0], "batch"));
     }
-    auto* w = new StepWorker(info.Env(), h_, trainer_, std::move(bs), threads_);
+    // step(batches, {stop}): stop = this rank asks to stop (see eye::Trainer::step).
+    const bool stop = info.Length() > 1 && info[1].IsObject() && info[1].As<Napi::Object>().Get("stop").ToBoolean().Value();
+    auto* w = new StepWorker(info.Env(), h_, trainer_, std::move(bs), threads_, stop);
     w->keep(info.This());
     w->keep(info[0]);
     w->Queue();

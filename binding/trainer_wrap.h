@@ -21,10 +21,14 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value SaveState(const Napi::CallbackInfo& info);
   Napi::Value LoadState(const Napi::CallbackInfo& info);
+  Napi::Value AttachDistributed(const Napi::CallbackInfo& info);  // binding/distributed.cpp
 
   std::shared_ptr<eye::ModelHandle> h_;
   std::shared_ptr<eye::Trainer> trainer_;
   int threads_ = 0;
 };
+
+// distributedInfo() on the module (binding/distributed.cpp).
+void register_distributed(Napi::Env env, Napi::Object exports);
 
 }  // namespace eyebind

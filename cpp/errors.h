@@ -7,7 +7,7 @@
 
 namespace eye {
 
-enum class ErrorCode { Safetensors, Config, Checkpoint, Batch, Argument, State };
+enum class ErrorCode { Safetensors, Config, Checkpoint, Batch, Argument, State, Distributed };
 
 inline const char* error_code_name(ErrorCode c) {
   switch (c) {
@@ -17,6 +17,7 @@ inline const char* error_code_name(ErrorCode c) {
     case ErrorCode::Batch: return "EYEMULATOR_BATCH";
     case ErrorCode::Argument: return "EYEMULATOR_ARGUMENT";
     case ErrorCode::State: return "EYEMULATOR_STATE";
+    case ErrorCode::Distributed: return "EYEMULATOR_DISTRIBUTED";  // a collective, rendezvous or peer failed
   }
   return "EYEMULATOR_ENGINE";
 }

@@ -3,6 +3,9 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include <cmath>
+
+#include "distributed.h"
 #include "errors.h"
 #include "loss.h"
 #include "safetensors.h"
@@ -119,8 +122,39 @@ Trainer::Trainer(CausalLM model, TrainerOptions opts)
   if (opts_.gradient_checkpointing) model_->gradient_checkpointing = true;
 }
 
-StepResult Trainer::step(const std::vector<Batch>& micro) {
-  if (micro.empty()) fail(ErrorCode::Batch, "a training step needs at least one batch");
+void Trainer::attach(std::shared_ptr<ProcessGroup> pg) {
+  if (!pg) {
+    pg_.reset();
+    return;
+  }
+  if (optimizer_.steps() != 0)
+    fail(ErrorCode::State, "attach the process group before the first step (and before loading a trainer state)");
+  // Every rank must start from the same weights: rank 0's (LoRA adapters are seeded, full weights
+  // come from one checkpoint, but a rank that loaded another file would silently diverge).
+  std::vector<torch::Tensor> ws;
+  for (size_t i = 0; i < params_.size(); ++i)
+    ws.push_back(optimizer_.masters()[i].defined() ? optimizer_.masters()[i] : params_[i]);
+  pg->broadcast(ws, 0, "initial weights broadcast");
+  {
+    torch::NoGradGuard ng;
+    for (size_t i = 0; i < params_.size(); ++i)
+      if (optimizer_.masters()[i].defined()) params_[i].copy_(optimizer_.masters()[i]);
+  }
+  if (!reference_.is_empty()) reference_ = frozen_copy(*model_);
+  if (model_->has_lora() && model_->dropout_gen.defined()) dropout_seed_ = model_->dropout_gen.current_seed();
+  pg_ = std::move(pg);
+}
+
+StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
+  // A rank may hold no rows of a short global batch (fewer rows than ranks): it still joins the
+  // collectives, contributing nothing.
+  if (micro.empty() && !pg_) fail(ErrorCode::Batch, "a training step needs at least one batch");
+  if (stop && !pg_) {
+    StepResult r;
+    r.stopped = true;
+    r.step = optimizer_.steps();
+    return r;
+  }
   torch::GradMode::set_enabled(true);  // grad mode is thread-local: set it on this worker thread
   model_->train();
   for (const auto& b : micro) validate_batch(b, model_->config.vocab_size);
@@ -137,6 +171,34 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
   int64_t pref_seqs = 0;
   if (pref)
     for (const auto& b : micro) pref_seqs += preference_sequences(b);
+  const double comm0 = pg_ ? pg_->comm_seconds() : 0;
+  const torch::Device comm_dev = pg_ && pg_->backend() == "nccl" ? model_->device() : torch::Device(torch::kCPU);
+  if (pg_) {
+    // The normalisation is global: N (or Σw) and the preference-sequence count over all ranks'
+    // micro-batches, so each rank's Σ w·CE / N is its exact share of one process's loss.
+    // The stop requests ride along.
+    torch::Tensor c = torch::tensor({static_cast<double>(active), wsum, static_cast<double>(pref_seqs), stop ? 1.0 : 0.0}, torch::kFloat64).to(comm_dev);
+    pg_->allreduce_sum(c, "loss denominators");
+    c = c.cpu();
+    const double* cv = c.data_ptr<double>();
+    if (cv[3] > 0) {
+      StepResult r;
+      r.stopped = true;
+      r.step = optimizer_.steps();
+      r.comm_s = pg_->comm_seconds() - comm0;
+      return r;
+    }
+    active = std::llround(cv[0]);
+    wsum = cv[1];
+    pref_seqs = std::llround(cv[2]);
+    denom = opts_.normalize_by_weights ? wsum : static_cast<double>(active);
+    if (denom <= 0) denom = 1;
+    // LoRA dropout: each rank draws its own masks, from a stream fixed by (seed, rank, step), so a
+    // resumed run draws the same masks without saving every rank's generator.
+    if (model_->has_lora() && model_->dropout_gen.defined())
+      model_->dropout_gen.set_current_seed(dropout_seed_ ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(pg_->rank() + 1)) ^
+                                           (0xbf58476d1ce4e5b9ULL * static_cast<uint64_t>(optimizer_.steps() + 1)));
+  }
   for (auto& p : params_) p.mutable_grad() = torch::Tensor();
   double total = 0, sft_total = 0, pref_total = 0;
   for (const auto& b : micro) {
@@ -163,6 +225,33 @@ StepResult Trainer::step(const std::vector<Batch>& micro) {
     total += loss.item<double>();
   }
   StepResult r;
+  if (pg_) {
+    // The reported sums, and which gradients exist on any rank (a tensor no rank touched stays
+    // without a gradient, as in one process: AdamW skips it), in one float64 all-reduce.
+    std::vector<double> v{total, sft_total, pref_total};
+    for (const auto& p : params_) v.push_back(p.grad().defined() ? 1.0 : 0.0);
+    torch::Tensor t = torch::tensor(v, torch::kFloat64).to(comm_dev);
+    pg_->allreduce_sum(t, "reported losses");
+    t = t.cpu();
+    const double* tv = t.data_ptr<double>();
+    total = tv[0];
+    sft_total = tv[1];
+    pref_total = tv[2];
+    std::vector<torch::Tensor> grads;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      if (tv[3 + i] == 0) continue;
+      if (!params_[i].grad().defined()) params_[i].mutable_grad() = torch::zeros_like(params_[i]);
+      grads.push_back(params_[i].grad());
+    }
+    // After the whole backward pass (not overlapped with it through autograd hooks as DDP does):
+    // on CPU the cores are busy with backward anyway, and it keeps accumulation simple (one
+    // reduction per optimizer step, however many micro-batches). Σ over ranks of each rank's
+    // share = the gradient of the global loss.
+    const double g0 = pg_->comm_seconds();
+    pg_->allreduce_sum_bucketed(grads, "gradient all-reduce");
+    r.grad_allreduce_s = pg_->comm_seconds() - g0;
+    r.comm_s = pg_->comm_seconds() - comm0;
+  }
   r.sft = sft_total;
   r.pref = pref_total;
   r.pref_sequences = pref_seqs;

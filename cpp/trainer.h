@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@
 #include "schedule.h"
 
 namespace eye {
+
+class ProcessGroup;  // cpp/distributed.h
 
 struct TrainerOptions {
   AdamWOptions adamw;
@@ -38,12 +41,29 @@ struct StepResult {
   double lr = 0;         // learning rate used for this step
   int64_t tokens = 0;    // loss positions in the group
   int64_t step = 0;      // optimizer steps done after this one
+  // Data-parallel only (0 otherwise): wall seconds this step spent in collectives, and of those in
+  // the gradient all-reduce (the rest: the loss denominators and reported scalars).
+  double comm_s = 0;
+  double grad_allreduce_s = 0;
+  bool stopped = false;  // a rank asked to stop: no update was made (step = steps so far)
 };
 
 class Trainer {
  public:
   Trainer(CausalLM model, TrainerOptions opts);
-  StepResult step(const std::vector<Batch>& micro_batches);
+  // With a process group attached, `micro_batches` are this rank's share of the global batch and
+  // every reported figure (loss, sft, pref, tokens, pref_sequences, grad_norm) is global.
+  // `stop`: this rank wants to stop (an interrupt); with a process group the ranks agree on it in
+  // the step's first collective and, if any rank asked, none steps (StepResult::stopped), so all
+  // stop at the same step. Without one, a stop request returns at once, stopped.
+  StepResult step(const std::vector<Batch>& micro_batches, bool stop = false);
+  // Data-parallel training: from now on every step normalises its loss over all ranks and sums the
+  // trainable gradients across them before clipping and AdamW, which then run identically on every
+  // rank. Copies rank 0's trainable weights (and float32 masters) to every rank, and re-takes the
+  // frozen reference (full fine-tuning with γ > 0) from them. Only before the first step (attach,
+  // then load_state when resuming); throws State otherwise. A collective failure throws Distributed.
+  void attach(std::shared_ptr<ProcessGroup> pg);
+  ProcessGroup* process_group() const { return pg_.get(); }
   int64_t steps() const { return optimizer_.steps(); }
   // Trainer state for resuming: trainable weights (adapters, or all weights), AdamW moments, step,
   // and the model's LoRA-dropout generator — written atomically (temp file, fsync, rename), so a
@@ -60,6 +80,8 @@ class Trainer {
   std::vector<torch::Tensor> params_;
   AdamW optimizer_;
   CausalLM reference_{nullptr};  // frozen copy of the start for full fine-tuning with γ > 0
+  std::shared_ptr<ProcessGroup> pg_;  // data-parallel peers (null: one process)
+  uint64_t dropout_seed_ = 0;         // the LoRA-dropout seed at attach (per-rank streams derive from it)
 
  public:
   const std::vector<torch::Tensor>& params() const { return params_; }

@@ -10,6 +10,8 @@
 #   4. The native addon (cmake-js) when a C++ source is newer than the built .node, or the chosen
 #      libtorch changed (then a clean rebuild).
 #   5. The TypeScript build (dist/) used by the `eyemulator` bin.
+#   Optional: libgloo-dev (the gloo headers libtorch's c10d/Gloo needs: data-parallel training, `train
+#   --nproc`); when apt cannot install it the addon builds without data-parallel training.
 # EYEMULATOR_SKIP_APT=1 skips apt; EYEMULATOR_TORCH=debian|venv|python forces a libtorch source.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,15 @@ apt_install() {
 }
 
 apt_install cmake g++ make nlohmann-json3-dev
+# Data-parallel training (cpp/distributed.cpp) compiles against libtorch's c10d with the gloo headers;
+# without them the addon still builds and `train --nproc` says what to install.
+if [ "${EYEMULATOR_SKIP_APT:-0}" != 1 ] && command -v dpkg-query >/dev/null 2>&1 && [ ! -f /usr/include/gloo/config.h ] && [ -z "${GLOO_INCLUDE_DIR:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt_install libgloo-dev) || say "libgloo-dev could not be installed: building without data-parallel training"
+  else
+    say "optional: sudo apt-get install -y libgloo-dev enables data-parallel training (train --nproc)"
+  fi
+fi
 if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then apt_install python3-venv; fi
 
 # The libtorch choice (see scripts/torch-choice.mjs for the order and the reasons).
@@ -64,11 +75,21 @@ if [ -f "$addon" ] && [ "$(cat "$torch_stamp" 2>/dev/null)" != "$TORCH_DIR" ]; t
   say "the libtorch changed (was: $(cat "$torch_stamp" 2>/dev/null || echo unknown)): clean rebuild"
   rm -rf build
 fi
+# The gloo headers appearing (or going) changes what CMake configures: reconfigure then.
+gloo_state=off
+{ [ -f /usr/include/gloo/config.h ] || [ -n "${GLOO_INCLUDE_DIR:-}" ]; } && gloo_state=on
+gloo_stamp=build/.gloo
+if [ -f "$addon" ] && [ "$(cat "$gloo_stamp" 2>/dev/null || echo off)" != "$gloo_state" ]; then
+  say "gloo headers ${gloo_state}: reconfiguring the native build"
+  rm -f build/CMakeCache.txt
+  touch CMakeLists.txt
+fi
 if [ ! -f "$addon" ] || [ -n "$(find cpp binding CMakeLists.txt -newer "$addon" -print -quit 2>/dev/null)" ]; then
   say "building the native addon against ${TORCH_DIR} (cmake-js; first build takes a few minutes on 2 cores)"
   npx cmake-js compile --out build --parallel "$(nproc)" >build-native.log 2>&1 || {
     tail -n 60 build-native.log >&2; say "native build failed; full log: build-native.log"; exit 1; }
   printf '%s' "$TORCH_DIR" > "$torch_stamp"
+  printf '%s' "$gloo_state" > "$gloo_stamp"
 fi
 
 if [ ! -f dist/.stamp ] || [ -n "$(find src tsconfig.json -newer dist/.stamp -print -quit 2>/dev/null)" ]; then

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[fallback] %s\n' "$*" >&2; }
-pkgs=(libtorch-dev libopenblas0-pthread cmake g++ make nlohmann-json3-dev)
+# libgloo-dev: Debian's libtorch 1.13 links libgloo0; its headers let the addon use c10d/Gloo.
+pkgs=(libtorch-dev libopenblas0-pthread cmake g++ make nlohmann-json3-dev libgloo-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

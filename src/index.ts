@@ -3,6 +3,8 @@
  *
  * - Engine: Model (HF checkpoints of the families in README, The engine; PEFT adapters), Trainer
  *   (weighted CE + token-level preference, AdamW, schedules).
+ * - Data-parallel training: distributedFromEnv (torchrun's variables), launchLocal (N local ranks),
+ *   Trainer.attachDistributed; docs/cluster.md.
  * - Runs and experiments: trainRun, runExperiment / runExperimentCell / listCells / reportExperiment,
  *   runCell (one cell in-process).
  * - Human attention: code labelling, gaze → scan paths, priors, pseudo paths and weights.
@@ -31,3 +33,7 @@ export { readCodexglueSplit, type CodePair } from './data/codexglue.ts';
 export { trainRun } from './train/run.ts';
 export { runExperiment, runExperimentCell, listCells, reportExperiment } from './experiment/runner.ts';
 export { runCell } from './experiment/cell.ts';
+export {
+  distributedFromEnv, distributedAvailable, checkDistributed, launchLocal, DistributedLaunchError, DistributedError,
+  DEFAULT_TIMEOUT_SECONDS, type DistributedOptions, type LaunchOptions,
+} from './distributed/index.ts';

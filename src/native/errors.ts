@@ -17,6 +17,11 @@ export class BatchError extends EyemulatorError {}
 export class EngineArgumentError extends EyemulatorError {}
 /** A call on a disposed or empty object. */
 export class EngineStateError extends EyemulatorError {}
+/**
+ * Data-parallel training failed: the rendezvous, a collective (a peer died, raised or exceeded the
+ * timeout), or a build without c10d/Gloo. The message names this rank and what to check.
+ */
+export class DistributedError extends EyemulatorError {}
 /** Anything else from libtorch (e.g. out of memory). */
 export class EngineError extends EyemulatorError {}
 
@@ -27,6 +32,7 @@ const BY_CODE: Record<string, new (code: string, message: string, o?: { cause?: 
   EYEMULATOR_BATCH: BatchError,
   EYEMULATOR_ARGUMENT: EngineArgumentError,
   EYEMULATOR_STATE: EngineStateError,
+  EYEMULATOR_DISTRIBUTED: DistributedError,
 };
 
 export function wrapNativeError(e: unknown): unknown {

@@ -98,6 +98,29 @@ export interface NativeStepResult {
   lr: number;
   tokens: number;
   step: number;
+  /** A rank asked to stop (step(…, {stop: true})): no update was made; `step` = steps so far. */
+  stopped?: boolean;
+  /** Data-parallel only: wall seconds of this step in collectives, and of those in the gradient all-reduce. */
+  commSeconds?: number;
+  gradAllreduceSeconds?: number;
+}
+
+/** Options of Trainer.attachDistributed (torchrun's variables; src/distributed reads them). */
+export interface NativeDistributedOptions {
+  /** RANK, 0 ≤ rank < worldSize. */
+  rank: number;
+  /** WORLD_SIZE. */
+  worldSize: number;
+  /** MASTER_ADDR (default 127.0.0.1): where rank 0 serves the TCPStore. */
+  masterAddr?: string;
+  /** MASTER_PORT (default 29500). */
+  masterPort?: number;
+  /** Rendezvous and per-collective timeout in seconds (default 300). */
+  timeoutSeconds?: number;
+  /** 'auto' (NCCL for CUDA when built with it, else Gloo), 'gloo' or 'nccl'. */
+  backend?: 'auto' | 'gloo' | 'nccl';
+  /** Gradient all-reduce bucket size in bytes (default 25 MiB). */
+  bucketBytes?: number;
 }
 
 export interface NativeTrainerOptions {
@@ -238,7 +261,8 @@ export interface NativeModel {
 }
 
 export interface NativeTrainer {
-  step(batch: NativeBatch | NativeBatch[]): Promise<NativeStepResult>;
+  step(batch: NativeBatch | NativeBatch[], opts?: { stop?: boolean }): Promise<NativeStepResult>;
+  attachDistributed(opts: NativeDistributedOptions): Promise<{ rank: number; worldSize: number; backend: string }>;
   saveState(path: string, metadata?: Record<string, string>): Promise<Record<string, string>>;
   loadState(path: string): Promise<Record<string, string>>;
   learningRate(step?: number): number;
@@ -269,6 +293,8 @@ export interface NativeAddon {
     metadata?: Record<string, string>,
   ): void;
   setThreads(n: number): void;
+  /** Whether this build has c10d data-parallel training, and its backends ('gloo', 'nccl'). */
+  distributedInfo(): { available: boolean; backends: string[] };
   /** GFLOP/s of an n×n matmul repeated `iters` times (synchronous; a measurement tool). */
   benchMatmul(n: number, iters: number, threads: number, dtype?: 'float32' | 'bfloat16'): number;
 }
@@ -370,5 +396,7 @@ function wrapAddon(raw: NativeAddon): NativeAddon {
     writeSafetensors: wrapFn(raw.writeSafetensors, raw),
     setThreads: wrapFn(raw.setThreads, raw),
     benchMatmul: wrapFn(raw.benchMatmul, raw),
+    // An addon built before data-parallel training has no distributedInfo: it has no c10d either.
+    distributedInfo: raw.distributedInfo ? wrapFn(raw.distributedInfo, raw) : () => ({ available: false, backends: [] }),
   };
 }

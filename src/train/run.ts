@@ -18,9 +18,18 @@
  * variant with the same seed sees the same batches. Each optimizer step's global batch
  * (batchSize × gradAccum examples) is formed first and then cut into gradAccum micro-batches, so
  * batchSize 4 × gradAccum 2 trains on the same examples per step as batchSize 8 × gradAccum 1.
+ *
+ * Data-parallel (`distributed`, src/distributed): every rank runs this with its RANK; the global
+ * batch becomes batchSize × gradAccum × worldSize, each rank takes its slice (bucketing.ts), the
+ * engine makes the loss and the gradients global, and rank 0 alone writes the run folder (config,
+ * provenance, data.json, metrics, state, checkpoints, final, train-done). A state records the
+ * world size it was saved with; resuming with another one is refused.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { checkDistributed, rankDevice, type DistributedOptions } from '../distributed/options.ts';
+import { readSafetensorsHeader } from '../model/safetensors-header.ts';
 import { Model } from '../model/model.ts';
 import { unappliedDropout, type HfConfig } from '../model/config.ts';
 import { assertTokenizerFitsModel, loadModelTokenizer, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
@@ -57,6 +66,12 @@ export interface TrainRunOptions {
   progress?: ProgressSink;
   /** Sees every optimizer step's micro-batches before the step (for audits and tests). */
   onBatch?: (step: number, epoch: number, micro: readonly NativeBatch[], exampleIds: readonly string[]) => void;
+  /**
+   * Data-parallel training: this process is rank `rank` of `worldSize` (distributedFromEnv() reads
+   * torchrun's variables). Every rank calls trainRun with the same config and run folder; rank 0
+   * alone writes it. Absent: one process.
+   */
+  distributed?: DistributedOptions;
 }
 
 export interface TrainRunSummary {
@@ -90,6 +105,9 @@ export interface StepRecord {
   seqTokens: number;
   tokensPerS: number;
   elapsedS: number;
+  /** Data-parallel: rank 0's seconds in collectives this step, and of those in the gradient all-reduce. */
+  commS?: number;
+  gradAllreduceS?: number;
 }
 
 /** Options that may change between a run and its resumption (they do not change the numbers). */
@@ -183,7 +201,7 @@ export async function loadRunData(c: RunConfig, tok: ModelTokenizer, weightModel
  * `model` as the user gave it (an HF id or a path as typed — PEFT resolves it on the user's side, so
  * an absolute path of this machine would be wrong elsewhere), or RUN/init for a model made here.
  */
-async function startModel(c: RunConfig, runDir: string, threads?: number): Promise<{ model: Model; baseDir: string; baseName: string }> {
+async function startModel(c: RunConfig, runDir: string, threads?: number, privateInit?: string): Promise<{ model: Model; baseDir: string; baseName: string }> {
   if (c.model) {
     const dir = resolve(c.model);
     if (!existsSync(join(dir, 'config.json'))) throw new InputError('no config.json: give an HF model folder', { file: dir });
@@ -191,15 +209,17 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
   }
   const initDir = join(runDir, 'init');
   const initDtype = c.dtype === 'auto' ? 'float32' : c.dtype;
-  if (existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: initDtype, threads, device: c.device }), baseDir: initDir, baseName: initDir };
+  if (!privateInit && existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: initDtype, threads, device: c.device }), baseDir: initDir, baseName: initDir };
   const tokPath = resolve(c.tokenizer!);
   if (!existsSync(tokPath)) throw new InputError('no such tokenizer.json', { file: tokPath });
   const tj = readJsonFile<{ model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> }>(tokPath);
   const vocab = Math.max(...Object.values(tj.model?.vocab ?? {}), ...(tj.added_tokens ?? []).map((t) => t.id)) + 1;
   const special = tokenizerSpecialIds(tokPath);
   const init = c.init!;
+  // A rank other than 0 of a new run creates the same seeded model in a folder of its own (rank 0
+  // is writing RUN/init meanwhile); the engine then copies rank 0's weights to it anyway.
   const model = await Model.create(
-    initDir,
+    privateInit ?? initDir,
     {
       arch: init.arch, vocabSize: vocab, hiddenSize: init.hidden, layers: init.layers, heads: init.heads, kvHeads: init.kvHeads,
       intermediateSize: init.intermediate, maxPositions: init.maxPositions, tieEmbeddings: init.tieEmbeddings,
@@ -207,8 +227,8 @@ async function startModel(c: RunConfig, runDir: string, threads?: number): Promi
     },
     { seed: c.seed, threads, tokenizer: tokPath, dtype: initDtype, device: c.device },
   );
-  writeJsonAtomic(join(initDir, GENERATION_CONFIG_FILE), makeGenerationConfig(special));
-  return { model, baseDir: initDir, baseName: initDir };
+  writeJsonAtomic(join(privateInit ?? initDir, GENERATION_CONFIG_FILE), makeGenerationConfig(special));
+  return { model, baseDir: privateInit ?? initDir, baseName: initDir };
 }
 
 async function saveWeights(model: Model, c: RunConfig, baseDir: string, baseName: string, dir: string): Promise<void> {
@@ -223,7 +243,13 @@ async function saveWeights(model: Model, c: RunConfig, baseDir: string, baseName
 }
 
 export async function trainRun(config: unknown, runDir: string, o: TrainRunOptions = {}): Promise<TrainRunSummary> {
-  const c = parseRunConfig(config);
+  const parsed = parseRunConfig(config);
+  const dist = o.distributed ? checkDistributed(o.distributed) : null;
+  // Rank 0 alone writes the run folder; the other ranks only read it (config, state on resume).
+  const writer = !dist || dist.rank === 0;
+  const worldSize = dist?.worldSize ?? 1;
+  // With device `cuda`, rank r of a node trains on cuda:LOCAL_RANK.
+  const c: RunConfig = dist ? { ...parsed, device: rankDevice(parsed.device, dist) as RunConfig['device'] } : parsed;
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const progress = o.progress ?? silentProgress;
   runDir = resolve(runDir);
@@ -232,7 +258,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
   const metricsPath = join(runDir, 'metrics.jsonl');
   const finished = existsSync(join(runDir, 'train-done.json'));
   if (finished && !o.resume) throw new OptionError(`${runDir} holds a finished run; choose another --out`);
-  if (existsSync(configPath)) {
+  if (existsSync(configPath) && (writer || o.resume)) {
     if (!o.resume) throw new OptionError(`${runDir} already holds a run; continue it with --resume or choose another --out`);
     const prev = parseRunConfig(readJsonFile(configPath), configPath);
     if (stableConfig(prev) !== stableConfig(c))
@@ -242,17 +268,28 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     log(`${runDir}: training already finished`);
     return readTrainSummary(runDir)!;
   }
-  ensureDir(join(runDir, 'state'));
-  // What a killed run left half-written (temp files and folders, a checkpoint moved aside).
-  for (const d of [runDir, join(runDir, 'state'), join(runDir, 'checkpoints'), join(runDir, 'init')])
-    for (const a of cleanTempLeftovers(d)) log(`${a.action} ${a.path} (left by an interrupted write)`);
+  if (writer) {
+    ensureDir(join(runDir, 'state'));
+    // What a killed run left half-written (temp files and folders, a checkpoint moved aside).
+    for (const d of [runDir, join(runDir, 'state'), join(runDir, 'checkpoints'), join(runDir, 'init')])
+      for (const a of cleanTempLeftovers(d)) log(`${a.action} ${a.path} (left by an interrupted write)`);
+  }
   // config.json marks the folder as holding a run: it is written once the model and the data have
   // opened (below), so a run that fails at start (a wrong --model, a bad tokenizer) leaves nothing
   // that blocks the corrected rerun.
   const freshRun = !existsSync(configPath);
 
+  // The world size a saved state was trained with, checked before any rendezvous (every rank
+  // refuses alike, at once): its global batches and data position only fit that many ranks.
+  if (o.resume && existsSync(statePath)) {
+    const savedWorld = Number(readSafetensorsHeader(statePath).metadata.worldSize ?? 1);
+    if (savedWorld !== worldSize)
+      throw new OptionError(`--resume: ${statePath} was saved by a run of ${savedWorld} process(es) (world size ${savedWorld}); this one has ${worldSize}. Resume with ${savedWorld > 1 ? `--nproc ${savedWorld} (or WORLD_SIZE=${savedWorld})` : 'one process (no --nproc, WORLD_SIZE unset)'}`);
+  }
   const threads = c.threads;
-  const { model, baseDir, baseName } = await startModel(c, runDir, threads);
+  const privateInit = !writer && !c.model && !(o.resume && existsSync(join(runDir, 'init', 'model.safetensors')))
+    ? mkdtempSync(join(tmpdir(), `eyemulator-rank${dist!.rank}-init-`)) : undefined;
+  const { model, baseDir, baseName } = await startModel(c, runDir, threads, privateInit);
   const dropout = unappliedDropout(readJsonFile<HfConfig>(join(baseDir, 'config.json')));
   if (dropout.length) log(`model: ${dropout.join(', ')} in config.json are not applied (the engine trains with HF's eval-mode forward; only LoRA dropout is applied)`);
   let trainer: Trainer | undefined;
@@ -263,12 +300,12 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     const priorsPath = c.variant === 'baseline' ? null : resolve(c.priors ?? defaultPriorsPath());
     const weightModel = priorsPath ? buildWeightModel(loadPriors(priorsPath), c.variant, { wBase: c.wBase, priorsFile: priorsPath, shuffleSeed: c.seed }) : null;
     const data = await loadRunData(c, tok, weightModel, log);
-    if (freshRun) writeJsonAtomic(configPath, c);
+    if (freshRun && writer) writeJsonAtomic(configPath, parsed);
     log(`${c.task}: ${data.examples.length} training examples (${formatTruncationReport(data.truncation)})`);
     if (weightModel) log(`weights: variant ${c.variant} (${weightModel.spec.describe}), priors ${priorsPath} — EyeTrans/EyeMulator priors (Zhang et al., FSE 2024; ACL 2026), CC-BY-4.0`);
     else log('weights: variant baseline (all 1)');
 
-    if (!existsSync(join(runDir, 'provenance.json'))) {
+    if (writer && !existsSync(join(runDir, 'provenance.json'))) {
       writeJsonAtomic(join(runDir, 'provenance.json'), await collectProvenance({
         seed: c.seed, data: data.task.files, priorsPath, modelPath: c.model ? baseDir : `init from ${c.tokenizer}`, modelConfig: join(baseDir, 'config.json'), version: PACKAGE_VERSION,
       }));
@@ -279,15 +316,16 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       log(`LoRA r ${info.r}, α ${info.alpha}, ${info.parameters.toLocaleString('en')} trainable parameters on ${info.targetModules.join(', ')}`);
     }
     const lengths = data.examples.map((e) => e.ids.length);
-    // One process today; a data-parallel engine will pass its worldSize/rank here (bucketing.ts).
-    const split: StepSplit = { microBatchSize: c.batchSize, gradAccum: c.gradAccum, worldSize: 1, rank: 0 };
+    // Each step's global batch (batchSize × gradAccum × worldSize) is formed once, in one process's
+    // order, and this rank takes its slice of it (bucketing.ts).
+    const split: StepSplit = { microBatchSize: c.batchSize, gradAccum: c.gradAccum, worldSize, rank: dist?.rank ?? 0 };
     const globalBatch = globalBatchSize(split);
     const batchesPerEpoch = Math.ceil(data.examples.length / c.batchSize);
     const stepsPerEpoch = Math.ceil(data.examples.length / globalBatch);
     const totalSteps = c.maxSteps ?? c.epochs * stepsPerEpoch;
     const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-    writeJsonAtomic(join(runDir, 'data.json'), {
-      trainExamples: data.examples.length, truncation: data.truncation, parseIssues: data.parseIssues, globalBatch, batchesPerEpoch, stepsPerEpoch, totalSteps, epochs,
+    if (writer) writeJsonAtomic(join(runDir, 'data.json'), {
+      trainExamples: data.examples.length, truncation: data.truncation, parseIssues: data.parseIssues, globalBatch, worldSize, batchesPerEpoch, stepsPerEpoch, totalSteps, epochs,
       skipped: data.task.skipped, files: data.task.files,
     });
 
@@ -296,6 +334,14 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm, normalizeByWeights: c.normalizeByWeights,
       gamma: weightModel ? c.gamma : 0, beta: c.beta, threads, bf16Autocast: c.dtype === 'bfloat16', gradientCheckpointing: c.gradientCheckpointing,
     });
+
+    if (dist) {
+      const a = await trainer.attachDistributed({
+        rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
+        timeoutSeconds: dist.timeoutSeconds, backend: dist.backend,
+      });
+      log(`data-parallel: rank ${a.rank} of ${a.worldSize} (${a.backend}), global batch ${globalBatch} = ${c.batchSize} × ${c.gradAccum} × ${a.worldSize}`);
+    }
 
     let startEpoch = 0, startBatch = 0, elapsedBefore = 0, resumedFromStep = 0;
     if (o.resume && existsSync(statePath)) {
@@ -308,20 +354,22 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       startBatch = Number(meta.batch ?? 0);
       elapsedBefore = Number(meta.elapsedS ?? 0);
       resumedFromStep = trainer.steps;
-      truncateMetrics(metricsPath, trainer.steps);
+      if (writer) truncateMetrics(metricsPath, trainer.steps);
       log(`resumed at step ${trainer.steps} (epoch ${startEpoch + 1}, batch ${startBatch})`);
-    } else {
+    } else if (writer) {
       writeTextAtomic(metricsPath, '');
     }
 
-    const saveState = async (epoch: number, batch: number, elapsed: number) =>
-      trainer!.saveState(statePath, { epoch: String(epoch), batch: String(batch), elapsedS: String(elapsed), batching: BATCHING, globalBatch: String(globalBatch) });
+    const saveState = async (epoch: number, batch: number, elapsed: number) => {
+      if (writer) await trainer!.saveState(statePath, { epoch: String(epoch), batch: String(batch), elapsedS: String(elapsed), batching: BATCHING, globalBatch: String(globalBatch), worldSize: String(worldSize) });
+    };
 
     const t0 = performance.now();
     const stepsAtStart = trainer.steps;
     const elapsed = () => elapsedBefore + (performance.now() - t0) / 1000;
     progress.start(totalSteps, trainer.steps);
     let lastEpochLosses: number[] = [];
+    const memoryLosses: number[] = [];
     for (let epoch = startEpoch; epoch < epochs && trainer.steps < totalSteps; epoch++) {
       // Global batches, exactly as one process with batchSize = globalBatch would form them.
       const plan = epochBatches(lengths, { seed: c.seed, epoch, batchSize: globalBatch });
@@ -329,7 +377,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       lastEpochLosses = [];
       let b = epoch === startEpoch ? startBatch : 0;
       while (b < plan.batches.length && trainer.steps < totalSteps) {
-        if (o.signal?.aborted) {
+        if (!dist && o.signal?.aborted) {
           progress.stop();
           await saveState(epoch, b, elapsed());
           throw new InterruptedError(`interrupted at step ${trainer.steps}/${totalSteps}: state saved in ${statePath}; continue with --resume`);
@@ -338,44 +386,57 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
         const micro = microBatches(global, split).map((idx) => collateRows(idx.map((i) => rowFor(data.examples[i], weightModel, c.seed, epoch, c.paths)), tok.padId));
         o.onBatch?.(trainer.steps + 1, epoch, micro, global.map((i) => data.examples[i].key));
         const ts = performance.now();
-        const r = await trainer.step(micro);
+        // Data-parallel: the abort is agreed on inside the step, so all ranks stop at the same one.
+        const r = await trainer.step(micro, dist ? o.signal : undefined);
+        if (r.stopped) {
+          progress.stop();
+          await saveState(epoch, b, elapsed());
+          throw new InterruptedError(`interrupted at step ${trainer.steps}/${totalSteps}: state saved in ${statePath}; continue with --resume${dist ? ` and the same ${worldSize} processes` : ''}`);
+        }
         const dt = (performance.now() - ts) / 1000;
-        const seqTokens = micro.reduce((s, m) => s + m.batchSize * m.seqLen, 0);
+        // Sequence positions of the whole global batch (every rank's micro-batches, padded as collated).
+        const seqTokens = dist
+          ? Array.from({ length: worldSize }, (_, rk) => microBatches(global, { ...split, rank: rk })).flat().reduce((s, idx) => s + idx.length * Math.max(...idx.map((i) => lengths[i])), 0)
+          : micro.reduce((s, m) => s + m.batchSize * m.seqLen, 0);
         b += 1;
         lastEpochLosses.push(r.loss);
         const rec: StepRecord = {
           type: 'step', step: r.step, epoch, loss: r.loss, sft: r.sft, pref: r.pref, gradNorm: r.gradNorm, lr: r.lr, tokens: r.tokens, seqTokens,
           tokensPerS: seqTokens / dt, elapsedS: elapsed(),
+          ...(r.commSeconds !== undefined ? { commS: r.commSeconds, gradAllreduceS: r.gradAllreduceSeconds } : {}),
         };
-        appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
+        memoryLosses.push(r.loss);
+        if (writer) appendFileSync(metricsPath, JSON.stringify(rec) + '\n');
         const doneHere = trainer.steps - stepsAtStart;
         const pace = (performance.now() - t0) / 1000 / Math.max(doneHere, 1);
         progress.update({ step: r.step, total: totalSteps, epoch, loss: r.loss, tokensPerS: rec.tokensPerS, eta: pace * (totalSteps - r.step) });
       }
       const finished = b >= plan.batches.length;
       const mean = lastEpochLosses.reduce((a, x) => a + x, 0) / Math.max(lastEpochLosses.length, 1);
-      appendFileSync(metricsPath, JSON.stringify({ type: 'epoch', epoch, epochEndStep: trainer.steps, complete: finished, meanLoss: mean, seconds: (performance.now() - tEpoch) / 1000 }) + '\n');
+      if (writer) appendFileSync(metricsPath, JSON.stringify({ type: 'epoch', epoch, epochEndStep: trainer.steps, complete: finished, meanLoss: mean, seconds: (performance.now() - tEpoch) / 1000 }) + '\n');
       // Checkpoint before state: a kill between the two resumes from the previous state and
       // rewrites this checkpoint (the other order would resume past it and never write it).
-      await saveWeights(model, c, baseDir, baseName, join(runDir, 'checkpoints', `epoch-${epoch + 1}`));
+      if (writer) await saveWeights(model, c, baseDir, baseName, join(runDir, 'checkpoints', `epoch-${epoch + 1}`));
       await saveState(finished ? epoch + 1 : epoch, finished ? 0 : b, elapsed());
     }
     progress.stop();
     const finalDir = join(runDir, 'final');
-    await saveWeights(model, c, baseDir, baseName, finalDir);
-    const steps = readStepRecords(runDir);
-    const tail = steps.slice(-Math.max(1, Math.round(steps.length / 10)));
+    if (writer) await saveWeights(model, c, baseDir, baseName, finalDir);
+    // The other ranks know only this segment's losses (rank 0's summary is the run's).
+    const losses = writer ? readStepRecords(runDir).map((s) => s.loss) : memoryLosses;
+    const tail = losses.slice(-Math.max(1, Math.round(losses.length / 10)));
     const summary: TrainRunSummary = {
       runDir, steps: trainer.steps, totalSteps, epochs, seconds: elapsed(),
-      finalLoss: tail.reduce((a, s) => a + s.loss, 0) / Math.max(tail.length, 1),
+      finalLoss: tail.reduce((a, l) => a + l, 0) / Math.max(tail.length, 1),
       trainExamples: data.examples.length, truncation: data.truncation,
       modelDir: c.loraRank > 0 ? baseDir : finalDir, adapterDir: c.loraRank > 0 ? finalDir : null, resumedFromStep,
     };
-    writeJsonAtomic(join(runDir, 'train-done.json'), summary);
+    if (writer) writeJsonAtomic(join(runDir, 'train-done.json'), summary);
     return summary;
   } finally {
     trainer?.dispose();
     model.dispose();
+    if (privateInit) rmSync(privateInit, { recursive: true, force: true });
   }
 }
 

@@ -3,7 +3,7 @@
  * clipping over a native Model. Each step runs in a native worker thread; the promise resolves
  * with the step's loss, gradient norm (before clipping), learning rate and loss-token count.
  */
-import { native, type NativeBatch, type NativeStepResult, type NativeTrainer, type NativeTrainerOptions } from '../native/index.ts';
+import { native, type NativeBatch, type NativeDistributedOptions, type NativeStepResult, type NativeTrainer, type NativeTrainerOptions } from '../native/index.ts';
 import type { Model } from '../model/model.ts';
 
 export type TrainerOptions = NativeTrainerOptions;
@@ -25,9 +25,29 @@ export class Trainer {
    * group's total loss positions, so the result equals one batch holding all of them.
    */
   async step(batches: NativeBatch | NativeBatch[], signal?: AbortSignal): Promise<StepResult> {
+    // Data-parallel: an abort is not thrown here but agreed on by all ranks inside the step (the
+    // result says `stopped`), so every rank stops at the same step.
+    if (this.distributed) return this.t.step(batches, { stop: signal?.aborted ?? false });
     signal?.throwIfAborted();
     return this.t.step(batches);
   }
+
+  /**
+   * Joins a data-parallel job (libtorch c10d: Gloo on CPU, NCCL on CUDA). Waits until all
+   * `worldSize` ranks have joined (up to `timeoutSeconds`, default 300), then copies rank 0's
+   * trainable weights to every rank. Call it before the first step and before loadState. From then
+   * on `step` takes this rank's share of each global batch; loss normalisation and gradients are
+   * global, and the reported loss, tokens and gradient norm are the global ones. Rejects with
+   * DistributedError (the message names the rank; the build lacks Gloo; a peer is missing).
+   */
+  async attachDistributed(options: NativeDistributedOptions): Promise<{ rank: number; worldSize: number; backend: string }> {
+    const r = await this.t.attachDistributed(options);
+    this.distributed = { rank: r.rank, worldSize: r.worldSize };
+    return r;
+  }
+
+  /** Rank and world size once attached (null: one process). */
+  distributed: { rank: number; worldSize: number } | null = null;
 
   /**
    * Saves what resuming needs — trainable weights, AdamW moments, step, the LoRA-dropout RNG —

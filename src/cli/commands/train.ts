@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { trainRun } from '../../train/run.ts';
+import { readTrainSummary, trainRun } from '../../train/run.ts';
 import { parseRunConfig, readConfigFile, type RunConfig } from '../../train/config.ts';
 import { autoProgress, lineProgress, silentProgress } from '../../train/progress.ts';
 import { evaluateRun } from '../../experiment/evaluate-run.ts';
@@ -16,6 +16,7 @@ import { interruptSignal } from '../signals.ts';
 import { InterruptedError } from '../../util/errors.ts';
 import { readJsonFile } from '../../util/json.ts';
 import { VARIANTS } from '../../weights/variants.ts';
+import { distributedFromEnv, launchLocal } from '../../distributed/index.ts';
 
 /** CLI flag → RunConfig key (kebab-case flags, camelCase keys). */
 const FLAGS: Array<[flag: string, key: keyof RunConfig, type: 'string' | 'number' | 'boolean', describe: string]> = [
@@ -71,7 +72,9 @@ const train: CommandModule = {
       .option('init-hidden', { type: 'number', describe: 'create a model from scratch: hidden size' })
       .option('init-layers', { type: 'number', describe: 'create a model from scratch: layers' })
       .option('init-heads', { type: 'number', describe: 'create a model from scratch: attention heads' })
-      .option('init-max-positions', { type: 'number', describe: 'create a model from scratch: context length' });
+      .option('init-max-positions', { type: 'number', describe: 'create a model from scratch: context length' })
+      .option('nproc', { type: 'number', describe: 'data-parallel: N local processes, cores split between them (docs/cluster.md); torchrun-style launchers set WORLD_SIZE/RANK instead' })
+      .option('dist-timeout', { type: 'number', describe: 'data-parallel: rendezvous and collective timeout in seconds (default 300)' });
     for (const [flag, , type, describe] of FLAGS) b = b.option(flag, { type, describe });
     return b;
   },
@@ -97,7 +100,15 @@ const train: CommandModule = {
     const progress = mode === 'none' ? silentProgress : mode === 'lines' ? lineProgress(log, config.logEvery) : autoProgress(log, config.logEvery);
     const { signal, dispose } = interruptSignal('training');
     try {
-      const s = await trainRun(config, out, { resume: a.resume as boolean, signal, log, progress });
+      // Data-parallel: --nproc N launches N local ranks; WORLD_SIZE/RANK in the environment (torchrun,
+      // Slurm, Kubernetes) make this process one rank. Either way src/distributed does the work.
+      const env = a.nproc === undefined ? distributedFromEnv() : null;
+      if (env && a['dist-timeout'] !== undefined) env.timeoutSeconds = a['dist-timeout'] as number;
+      const quiet = env !== null && env.rank !== 0;
+      const s = a.nproc !== undefined
+        ? (await launchLocal(config, out, { nproc: a.nproc as number, resume: a.resume as boolean, timeoutSeconds: a['dist-timeout'] as number | undefined, signal, log }), readTrainSummary(out)!)
+        : await trainRun(config, out, { resume: a.resume as boolean, signal, log: quiet ? () => {} : log, progress: quiet ? silentProgress : progress, distributed: env ?? undefined });
+      if (quiet) return;  // rank 0 reports and evaluates
       log(`trained ${s.steps} steps in ${s.seconds.toFixed(0)} s; final loss ${s.finalLoss.toFixed(4)}; ${s.adapterDir ? `adapter ${s.adapterDir} over ${s.modelDir}` : `model ${s.modelDir}`}`);
       if (a.evaluate) {
         let last = 0;
