@@ -6,7 +6,12 @@
 
 #include <chrono>
 
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cstring>
+
 #include "convert.h"
+#include "dropout.h"
 #include "engine.h"
 #include "model_wrap.h"
 #include "safetensors.h"
@@ -110,6 +115,25 @@ Napi::Value BenchMatmul(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  // Diagnostics and tests: the LoRA-dropout mask the engine draws (cpp/dropout.h) for n elements
+  // with probability p from a CPU generator seeded with `seed`, on `threads` threads.
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber())
+      eye::fail(eye::ErrorCode::Argument, "dropoutMask(n, p, seed, threads) needs four numbers");
+    const int64_t n = info[0].As<Napi::Number>().Int64Value();
+    if (n < 0 || n > (int64_t{1} << 28)) eye::fail(eye::ErrorCode::Argument, "dropoutMask: n must be in [0, 2^28]");
+    const double p = info[1].As<Napi::Number>().DoubleValue();
+    const int64_t seed = info[2].As<Napi::Number>().Int64Value();
+    eye::use_threads(info[3].As<Napi::Number>().Int32Value());
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed));
+    torch::Tensor m = eye::dropout_scale_mask(torch::empty({n}, torch::kFloat32), p, &gen);
+    Napi::Float32Array out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(n));
+    if (n > 0) std::memcpy(out.Data(), m.data_ptr<float>(), static_cast<size_t>(n) * sizeof(float));
+    return out;
+  });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     if (info.Length() < 1 || !info[0].IsNumber()) eye::fail(eye::ErrorCode::Argument, "setThreads(n) needs a number");
@@ -128,6 +152,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("writeSafetensors", Napi::Function::New(env, WriteSafetensors));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("benchMatmul", Napi::Function::New(env, BenchMatmul));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   register_distributed(env, exports);
   return exports;
 }

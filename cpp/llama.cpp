@@ -1,5 +1,7 @@
 #include "llama.h"
 
+#include "rms_norm.h"
+
 #include "activation_checkpoint.h"
 #include "errors.h"
 
@@ -48,14 +50,7 @@ torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {
   return torch::layer_norm(x, {weight.size(0)}, weight, bias.defined() ? bias : torch::Tensor(), eps);
 }
 
-torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
-  // As HF: normalise in float32 for half types (the variance underflows in bf16), in the model's
-  // dtype otherwise (float64 models stay float64, which the finite-difference tests rely on).
-  const bool half = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kFloat16;
-  torch::Tensor h = half ? x.to(torch::kFloat32) : x;
-  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
-  return weight * (half ? h.to(x.scalar_type()) : h);
-}
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) { return rms_norm(x, weight, eps); }  // cpp/rms_norm.h
 
 namespace {
 

@@ -1,5 +1,8 @@
 #include "rope.h"
 
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+
 #include <cmath>
 
 namespace eye {
@@ -104,7 +107,7 @@ std::pair<torch::Tensor, torch::Tensor> RotaryEmbedding::operator()(const torch:
   return {cos.to(dtype), sin.to(dtype)};
 }
 
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+torch::Tensor apply_rope_composite(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
   const int64_t rd = cos.size(-1), D = x.size(-1);
   auto rotate = [](const torch::Tensor& v) {
     const int64_t h = v.size(-1) / 2;
@@ -113,6 +116,98 @@ torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const
   if (rd == D) return x * cos + rotate(x) * sin;
   torch::Tensor r = x.narrow(-1, 0, rd);
   return torch::cat({r * cos + rotate(r) * sin, x.narrow(-1, rd, D - rd)}, -1);
+}
+
+namespace {
+
+// Strided 4-D views with unit channel stride: row (b, h, t) starts at b·s0 + h·s1 + t·s2.
+struct Rows4 {
+  int64_t H, T, s0, s1, s2;
+  explicit Rows4(const torch::Tensor& t) : H(t.size(1)), T(t.size(2)), s0(t.stride(0)), s1(t.stride(1)), s2(t.stride(2)) {}
+  int64_t offset(int64_t row) const {
+    const int64_t t = row % T, bh = row / T;
+    return (bh / H) * s0 + (bh % H) * s1 + t * s2;
+  }
+};
+
+// One pass per row: y_j = x_j·c_j − x_{j+h}·s_j, y_{j+h} = x_{j+h}·c_{j+h} + x_j·s_{j+h} (j < h = rd/2),
+// y_j = x_j beyond rd. `sign` = −1 applies the transpose (the backward: R(θ)ᵀ = R(−θ) with the
+// table's halves swapped, written out below). Same products and sums as the composite expression,
+// so the result is the same to the last bit when the compiler does not contract to FMA.
+template <typename T>
+void rope_rows(const T* x, const Rows4& xr, const T* c, const T* s, const Rows4& cr, T* y, const Rows4& yr, int64_t rows, int64_t D,
+               int64_t rd, bool transpose) {
+  const int64_t h = rd / 2;
+  at::parallel_for(0, rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(D, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const T* xi = x + xr.offset(row);
+      const T* ci = c + cr.offset(row);
+      const T* si = s + cr.offset(row);
+      T* yi = y + yr.offset(row);
+      if (!transpose) {
+        for (int64_t j = 0; j < h; ++j) {
+          yi[j] = xi[j] * ci[j] + (-xi[j + h]) * si[j];
+          yi[j + h] = xi[j + h] * ci[j + h] + xi[j] * si[j + h];
+        }
+      } else {
+        // ∂L/∂x_j = g_j·c_j + g_{j+h}·s_{j+h};  ∂L/∂x_{j+h} = g_{j+h}·c_{j+h} − g_j·s_j.
+        for (int64_t j = 0; j < h; ++j) {
+          yi[j] = xi[j] * ci[j] + xi[j + h] * si[j + h];
+          yi[j + h] = xi[j + h] * ci[j + h] + (-xi[j]) * si[j];
+        }
+      }
+      for (int64_t j = rd; j < D; ++j) yi[j] = xi[j];
+    }
+  });
+}
+
+torch::Tensor rope_apply_rows(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin, bool transpose) {
+  const int64_t D = x.size(-1), rd = cos.size(-1);
+  torch::Tensor y = torch::empty_like(x);  // same strides as x (dense): no transpose copies
+  if (y.stride(-1) != 1) y = torch::empty(x.sizes(), x.options());
+  const Rows4 xr(x), yr(y), cr(cos);
+  const int64_t rows = x.size(0) * x.size(1) * x.size(2);
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "rope", [&] {
+    rope_rows<scalar_t>(x.data_ptr<scalar_t>(), xr, cos.data_ptr<scalar_t>(), sin.data_ptr<scalar_t>(), cr, y.data_ptr<scalar_t>(), yr, rows, D, rd,
+                        transpose);
+  });
+  return y;
+}
+
+struct FusedRope : torch::autograd::Function<FusedRope> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+    ctx->save_for_backward({cos, sin});
+    return rope_apply_rows(x, cos, sin, false);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    torch::Tensor g = grads[0].stride(-1) == 1 ? grads[0] : grads[0].contiguous();
+    return {rope_apply_rows(g, saved[0], saved[1], true), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  // The fused CPU kernel: one pass forward and one backward instead of neg/cat/mul/mul/add (and
+  // their backward). Needs a 4-D float32/float64 x with unit channel stride and cos/sin that
+  // broadcast to it without needing gradients (the tables are constants); otherwise the composite.
+  const auto st = x.scalar_type();
+  const bool fusable = x.device().is_cpu() && (st == torch::kFloat32 || st == torch::kFloat64) && x.dim() == 4 && x.stride(-1) == 1 &&
+                       cos.scalar_type() == st && sin.scalar_type() == st && cos.sizes() == sin.sizes() && cos.dim() <= 4 &&
+                       cos.size(-1) % 2 == 0 && cos.size(-1) <= x.size(-1) && !cos.requires_grad() && !sin.requires_grad() && x.numel() > 0;
+  if (!fusable) return apply_rope_composite(x, cos, sin);
+  std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+  shape.back() = cos.size(-1);
+  torch::Tensor c, s;
+  try {
+    c = cos.expand(shape);
+    s = sin.expand(shape);
+  } catch (const c10::Error&) {
+    return apply_rope_composite(x, cos, sin);  // shapes that do not broadcast: let ATen say so
+  }
+  if (c.stride(-1) != 1 || s.stride(-1) != 1 || c.strides() != s.strides()) return apply_rope_composite(x, cos, sin);
+  return FusedRope::apply(x, c, s);
 }
 
 }  // namespace eye

@@ -58,6 +58,9 @@ struct RotaryEmbedding {
 
 // x [B, H, T, head_dim] → x with its first cos.size(-1) channels rotated (HF apply_rotary_pos_emb,
 // rotate_half convention); the remaining channels pass through.
+// On the CPU (float32/float64, unit channel stride) one fused kernel each way (cpp/rope.cpp);
+// elsewhere the composite expression below, which is also the tests' reference.
 torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+torch::Tensor apply_rope_composite(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
 }  // namespace eye

@@ -297,6 +297,12 @@ export interface NativeAddon {
   distributedInfo(): { available: boolean; backends: string[] };
   /** GFLOP/s of an n×n matmul repeated `iters` times (synchronous; a measurement tool). */
   benchMatmul(n: number, iters: number, threads: number, dtype?: 'float32' | 'bfloat16'): number;
+  /**
+   * The LoRA-dropout mask the engine draws (cpp/dropout.h): n values, each 0 with probability p and
+   * 1/(1−p) otherwise, from a CPU generator seeded with `seed`, filled on `threads` threads
+   * (synchronous; for tests and diagnostics). n ≤ 2^28.
+   */
+  dropoutMask(n: number, p: number, seed: number, threads: number): Float32Array;
 }
 
 export class NativeLoadError extends EyemulatorError {
@@ -396,6 +402,7 @@ function wrapAddon(raw: NativeAddon): NativeAddon {
     writeSafetensors: wrapFn(raw.writeSafetensors, raw),
     setThreads: wrapFn(raw.setThreads, raw),
     benchMatmul: wrapFn(raw.benchMatmul, raw),
+    dropoutMask: wrapFn(raw.dropoutMask, raw),
     // An addon built before data-parallel training has no distributedInfo: it has no c10d either.
     distributedInfo: raw.distributedInfo ? wrapFn(raw.distributedInfo, raw) : () => ({ available: false, backends: [] }),
   };
