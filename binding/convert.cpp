@@ -116,7 +116,42 @@ JsBatch read_batch(const Napi::Value& v, const std::string& field) {
   opt("pathMask", b.path_mask, {torch::kUInt8, torch::kInt8, torch::kInt32});
   if (!b.input_ids.defined()) bad_arg(field + ".inputIds is required");
   if (!b.labels.defined()) bad_arg(field + ".labels is required");
+  check_batch_values(b, field);
   return b;
+}
+
+void check_batch_values(const JsBatch& b, const std::string& field) {
+  auto batch_error = [&](const std::string& msg) { eye::fail(eye::ErrorCode::Batch, field + "." + msg); };
+  // Masks are read as "≠ 0" by the engine: a 2 or a 0.5 that was meant as something else would
+  // silently count as 1, so only 0 and 1 are taken.
+  auto binary = [&](const torch::Tensor& t, const char* k) {
+    if (!t.defined() || t.numel() == 0) return;
+    if (!((t == 0) | (t == 1)).all().item<bool>()) batch_error(std::string(k) + " holds a value other than 0 and 1");
+  };
+  binary(b.attention_mask, "attentionMask");
+  binary(b.path_mask, "pathMask");
+  if (b.weights.defined() && b.weights.numel() > 0) {
+    if (!torch::isfinite(b.weights).all().item<bool>()) batch_error("weights holds NaN or infinity");
+    if ((b.weights < 0).any().item<bool>()) batch_error("weights holds a negative weight");
+  }
+  if (b.input_ids.numel() > 0 && (b.input_ids < 0).any().item<bool>())
+    batch_error("inputIds holds a negative id (ids are in [0, vocab_size))");
+  // −100 is the only negative label (HF's ignore_index); a wrapped 2^32−100 would arrive as −100
+  // from an Int32Array, which only the caller can see (src/data/batch-json.ts checks before filling).
+  if (b.labels.numel() > 0 && ((b.labels < 0) & (b.labels != -100)).any().item<bool>())
+    batch_error("labels holds a negative label other than -100 (no loss)");
+}
+
+void check_batch_limits(const JsBatch& b, int64_t vocab_size, int64_t max_positions, const std::string& field) {
+  auto batch_error = [&](const std::string& msg) { eye::fail(eye::ErrorCode::Batch, field + "." + msg); };
+  const int64_t T = b.input_ids.dim() == 2 ? b.input_ids.size(1) : 0;
+  if (max_positions > 0 && T > max_positions)
+    batch_error("inputIds rows hold " + std::to_string(T) + " tokens but the model takes at most " +
+                std::to_string(max_positions) + " (max_position_embeddings)");
+  if (vocab_size > 0 && b.input_ids.numel() > 0 && (b.input_ids >= vocab_size).any().item<bool>())
+    batch_error("inputIds holds an id outside the vocabulary [0, " + std::to_string(vocab_size) + ")");
+  if (vocab_size > 0 && b.labels.numel() > 0 && (b.labels >= vocab_size).any().item<bool>())
+    batch_error("labels holds an id outside the vocabulary [0, " + std::to_string(vocab_size) + ")");
 }
 
 eye::Batch to_engine_batch(const JsBatch& j, torch::Device device) {

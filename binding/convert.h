@@ -47,7 +47,18 @@ Napi::Object tensor_to_js(Napi::Env env, const torch::Tensor& t);
 struct JsBatch {
   torch::Tensor input_ids, labels, weights, attention_mask, path_mask;
 };
+// Also runs check_batch_values. Throws EngineError (Argument for the layout, Batch for values).
 JsBatch read_batch(const Napi::Value& v, const std::string& field);
+// Values the engine must not misread, checked before anything is allocated for the batch:
+// attentionMask and pathMask ∈ {0, 1}, weights finite and ≥ 0, inputIds ≥ 0, labels ≥ 0 or −100.
+// EngineError(Batch) naming `field` and the array.
+void check_batch_values(const JsBatch& b, const std::string& field);
+// The model's limits, for callers that know the model (forward, a trainer step): rows of at most
+// `max_positions` tokens (max_position_embeddings; ≤ 0: unchecked), ids and labels below
+// `vocab_size` (≤ 0: unchecked). EngineError(Batch) naming `field`. The engine's validate_batch
+// checks the vocabulary again later; the length check is what keeps a 20,000-token row from
+// allocating gigabytes of attention before anything fails.
+void check_batch_limits(const JsBatch& b, int64_t vocab_size, int64_t max_positions, const std::string& field);
 // The engine batch on the model's device: converted (ids to int64, ...) and copied there. Runs on
 // the worker thread; the JS arrays are only read, never kept.
 eye::Batch to_engine_batch(const JsBatch& b, torch::Device device);

@@ -97,7 +97,11 @@ struct Reader {
       return def;
     }
     if (!j[k].is_number()) bad(path, name(k) + " must be a number");
-    return j[k].get<double>();
+    // JSON has no NaN/Infinity and the parser refuses 1e999 (number overflow); kept so that a
+    // non-finite value can never reach the model whatever produced the document.
+    const double v = j[k].get<double>();
+    if (!std::isfinite(v)) bad(path, name(k) + " = " + j[k].dump() + " is not a finite number");
+    return v;
   }
   bool boolean(const std::string& k, bool def) {
     mark(k);
@@ -117,7 +121,7 @@ struct Reader {
     if (!has(k)) return out;
     if (!j[k].is_array()) bad(path, name(k) + " must be a list of numbers");
     for (const auto& v : j[k]) {
-      if (!v.is_number()) bad(path, name(k) + " must be a list of numbers");
+      if (!v.is_number() || !std::isfinite(v.get<double>())) bad(path, name(k) + " must be a list of finite numbers");
       out.push_back(v.get<double>());
     }
     return out;
@@ -415,6 +419,10 @@ ModelConfig parse_config(const std::string& text, const std::string& path) {
   if (j.contains("architectures") && j["architectures"].is_array() && !j["architectures"].empty() &&
       j["architectures"][0].is_string())
     arch = j["architectures"][0].get<std::string>();
+  // transformers picks the configuration class by model_type (CONFIG_MAPPING[model_type]): a
+  // non-string there fails in HF, so it is refused rather than ignored.
+  if (j.contains("model_type") && !j["model_type"].is_null() && !j["model_type"].is_string())
+    bad(path, "field \"model_type\" must be a string (e.g. \"llama\")");
   const std::string mt = j.contains("model_type") && j["model_type"].is_string() ? j["model_type"].get<std::string>() : "";
   for (const auto& a : kArchs)
     if ((!arch.empty() && arch == a.architecture) || (arch.empty() && mt == a.model_type)) {

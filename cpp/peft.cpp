@@ -126,8 +126,10 @@ LoraConfig read_adapter_config(const std::string& dir) {
   if (!c.contains("r") || !c["r"].is_number_integer() || c["r"].get<int64_t>() <= 0) bad("field \"r\" must be a positive integer");
   lc.r = c["r"].get<int64_t>();
   lc.alpha = 8.0;  // PEFT's default lora_alpha
-  if (c.contains("lora_alpha") && !c["lora_alpha"].is_null()) {
-    if (!c["lora_alpha"].is_number()) bad("field \"lora_alpha\" must be a number");
+  if (c.contains("lora_alpha")) {
+    // An explicit null is not PEFT's default: LoraConfig(lora_alpha=None) fails in PEFT (None / r).
+    if (!c["lora_alpha"].is_number() || !std::isfinite(c["lora_alpha"].get<double>()))
+      bad("field \"lora_alpha\" must be a finite number (PEFT's default 8 applies only when the field is absent)");
     lc.alpha = c["lora_alpha"].get<double>();
   }
   if (c.contains("lora_dropout") && c["lora_dropout"].is_number()) lc.dropout = c["lora_dropout"].get<double>();

@@ -29,6 +29,9 @@ std::string shape_str(const std::vector<int64_t>& s) {
   return o.str();
 }
 
+// safetensors' MAX_HEADER_SIZE (100 MB): the reference reader refuses larger headers.
+constexpr uint64_t kMaxHeaderBytes = 100000000;
+
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
   fail(ErrorCode::Safetensors, path + ": " + what);
 }
@@ -111,25 +114,41 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
   if (n > size_ - 8)
     bad(path, "header length " + std::to_string(n) + " runs past the end of the file (" + std::to_string(size_) +
-                  " bytes): the file is truncated or not safetensors");
+                  " bytes; the length is the file's first 8 bytes): the file is truncated or not safetensors");
+  // The limits of the reference reader (safetensors' Rust crate: MAX_HEADER_SIZE, InvalidHeaderStart).
+  if (n > kMaxHeaderBytes)
+    bad(path, "header length " + std::to_string(n) + " is larger than the format's limit of " +
+                  std::to_string(kMaxHeaderBytes) + " bytes: not a safetensors file");
+  if (n < 2 || bytes[8] != '{')
+    bad(path, "the header (bytes 8.." + std::to_string(8 + n) + ") does not start with '{': not a safetensors file, or the "
+              "8-byte header length is wrong");
   json header;
-  // JSON allows a repeated key (the last one wins): in a header that would hide a tensor entry,
-  // so a repeated tensor name is refused while parsing.
-  std::set<std::string> seen;
-  std::string duplicate;
+  // JSON allows a repeated key (the last one wins): in a header that would hide a tensor entry or
+  // one of its fields, so a repeated key at any depth is refused while parsing.
+  std::vector<std::set<std::string>> keys;  // one set per open object
+  std::vector<std::string> names;           // the key that opened each nested object (for the message)
+  std::string pending, duplicate;
   auto no_duplicates = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth == 1 && event == json::parse_event_t::key) {
-      const std::string k = parsed.get<std::string>();
-      if (!seen.insert(k).second && duplicate.empty()) duplicate = k;
+    if (event == json::parse_event_t::object_start) {
+      keys.emplace_back();
+      names.push_back(pending);
+    } else if (event == json::parse_event_t::object_end) {
+      if (!keys.empty()) keys.pop_back();
+      if (!names.empty()) names.pop_back();
+    } else if (event == json::parse_event_t::key) {
+      pending = parsed.get<std::string>();
+      if (!keys.empty() && !keys.back().insert(pending).second && duplicate.empty())
+        duplicate = depth <= 1 ? "tensor \"" + pending + "\" appears twice in the header"
+                               : "key \"" + pending + "\" appears twice in the entry \"" + names.back() + "\"";
     }
     return true;
   };
   try {
     header = json::parse(bytes + 8, bytes + 8 + n, no_duplicates);
   } catch (const std::exception& e) {
-    bad(path, std::string("header is not valid JSON: ") + e.what());
+    bad(path, std::string("header is not valid JSON (or the 8-byte header length is wrong): ") + e.what());
   }
-  if (!duplicate.empty()) bad(path, "tensor \"" + duplicate + "\" appears twice in the header");
+  if (!duplicate.empty()) bad(path, duplicate);
   if (!header.is_object()) bad(path, "header is not a JSON object");
   data_ = bytes + 8 + n;
   data_size_ = size_ - 8 - n;
@@ -137,9 +156,12 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     if (name == "__metadata__") {
-      if (!it->is_object()) bad(path, "__metadata__ is not an object");
-      for (auto m = it->begin(); m != it->end(); ++m)
-        metadata_[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
+      if (!it->is_object()) bad(path, "__metadata__ is not an object of strings");
+      for (auto m = it->begin(); m != it->end(); ++m) {
+        // The format's metadata is a string→string map (safetensors' Metadata: HashMap<String, String>).
+        if (!m->is_string()) bad(path, "__metadata__ field \"" + m.key() + "\" is not a string");
+        metadata_[m.key()] = m->get<std::string>();
+      }
       continue;
     }
     const json& e = *it;
@@ -188,21 +210,34 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
                                        std::to_string(t.end - t.begin));
     entries_.emplace(name, std::move(t));
   }
-  // No two tensors may share bytes (a writer bug or a crafted file would alias weights).
+  // The tensors must tile the data section exactly, in offset order, as the reference reader
+  // requires (safetensors' Metadata::validate: each begin equals the previous end, the last end is
+  // the section's size). Overlaps would alias weights; a gap or a short tiling means the 8-byte
+  // header length or an offset is wrong (a header length one byte short shifts every tensor by one
+  // byte and still parses when the header ends in padding).
   std::vector<const TensorEntry*> by_offset;
   for (const auto& kv : entries_) by_offset.push_back(&kv.second);
   std::sort(by_offset.begin(), by_offset.end(), [](const TensorEntry* a, const TensorEntry* b) {
     return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
   });
   const TensorEntry* prev = nullptr;
+  uint64_t covered = 0;
   for (const TensorEntry* t : by_offset) {
-    if (t->begin == t->end) continue;  // empty tensors own no bytes
-    if (prev && t->begin < prev->end)
+    if (t->begin < covered)
       fail(ErrorCode::Safetensors, path + ": tensors \"" + prev->name + "\" [" + std::to_string(prev->begin) + ", " +
                                        std::to_string(prev->end) + ") and \"" + t->name + "\" [" + std::to_string(t->begin) +
                                        ", " + std::to_string(t->end) + ") overlap in the data section");
+    if (t->begin > covered)
+      fail(ErrorCode::Safetensors, path + ": bytes [" + std::to_string(covered) + ", " + std::to_string(t->begin) +
+                                       ") of the data section belong to no tensor (before \"" + t->name +
+                                       "\"): the offsets or the 8-byte header length are wrong");
+    covered = t->end;
     prev = t;
   }
+  if (covered != data_size_)
+    fail(ErrorCode::Safetensors, path + ": the tensors cover " + std::to_string(covered) + " bytes but the data section holds " +
+                                     std::to_string(data_size_) + " (" + std::to_string(data_size_ - covered) +
+                                     " trailing bytes): the 8-byte header length or the offsets are wrong");
 }
 
 SafetensorsFile::~SafetensorsFile() = default;

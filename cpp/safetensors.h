@@ -1,7 +1,11 @@
 // safetensors read/write (https://github.com/huggingface/safetensors format): an 8-byte
 // little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}}, raw data.
-// Reading memory-maps the file and bounds-checks every offset and shape against the header and the
-// file size before any tensor is built over the mapping; nothing is copied until a caller copies.
+// Reading memory-maps the file and validates it as strictly as the reference reader (the Rust crate)
+// before any tensor is built over the mapping: header length within the file and at most 100 MB,
+// header a JSON object starting with '{' with no repeated key at any depth, __metadata__ a
+// string→string map, every dtype a format dtype, shapes of non-negative integers whose byte size
+// (overflow-checked) equals end − begin, and offsets that tile the data section exactly (no
+// overlap, no gap, nothing after the last tensor). Nothing is copied until a caller copies.
 #pragma once
 #include <torch/torch.h>
 

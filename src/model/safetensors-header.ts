@@ -67,7 +67,7 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
     readSync(fd, lenBuf, 0, 8, 0);
     const n64 = lenBuf.readBigUInt64LE(0);
     if (n64 > BigInt(size - 8))
-      throw new InputError(`header length ${n64} (the first 8 bytes) runs past the end of the file (${size} bytes): the file is truncated or not safetensors`, { file: path });
+      throw new InputError(`header length ${n64} runs past the end of the file (${size} bytes; the length is the file's first 8 bytes): the file is truncated or not safetensors`, { file: path });
     const n = Number(n64);
     if (n > SAFETENSORS_MAX_HEADER_BYTES)
       throw new InputError(`header length ${n} is larger than the format's limit of ${SAFETENSORS_MAX_HEADER_BYTES} bytes: not a safetensors file`, { file: path });
