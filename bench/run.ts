@@ -84,7 +84,7 @@ function writeAtomicText(path: string, text: string): void {
 
 /** BENCHMARKS.md: what ran, where, with what, and every table, as measured (no editing by hand). */
 function benchmarksMarkdown(res: Record<string, any>, tbls: { title: string; rows: Row[] }[], stampName: string): string {
-  const eng = res.engine ?? res['hf-peer'] ?? {};
+  const eng = res.engine ?? res['hf-peer'] ?? res.ddp ?? {};
   const lines = [
     '# Benchmarks',
     '',
@@ -107,6 +107,10 @@ function benchmarksMarkdown(res: Record<string, any>, tbls: { title: string; row
   const kept = onlyList ? keptSections(join(repo, 'BENCHMARKS.md'), BENCHES.filter(wants)) : [];
   if (kept.length) {
     lines.splice(3, 0, `Sections of benchmarks not in \`--only ${only}\` are kept from earlier runs (their raw samples are in older bench/results files).`);
+    // The peers line describes the kept HF section when this run had no HF peer.
+    const prevPeers = readFileSync(join(repo, 'BENCHMARKS.md'), 'utf8').split('\n').find((l) => l.startsWith('- peers:') && !l.includes('not run'));
+    const i = lines.findIndex((l) => l.startsWith('- peers:'));
+    if (!res['hf-peer'] && prevPeers && i >= 0) lines[i] = `${prevPeers.replace(/ \(earlier run\)$/, '')} (earlier run)`;
     for (const k of kept) lines.push(k);
   }
   return lines.join('\n');
