@@ -7,7 +7,7 @@ import test from 'ava';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { trainRun, readStepRecords } from '../../src/train/run.ts';
 import { parseRunConfig } from '../../src/train/config.ts';
 import { dataRoot } from '../../src/util/paths.ts';
@@ -144,4 +144,28 @@ dtest('an interrupt (the launcher forwards SIGINT) stops both ranks after the sa
   await launchLocal(cfg, b, { nproc: 2, resume: true, timeoutSeconds: 60, log: () => {} });
   t.deepEqual(readFileSync(weightsFile(b, true)), readFileSync(weightsFile(a, true)), `stopped after step ${steps}`);
   t.deepEqual(readStepRecords(b).map((x) => [x.step, x.loss, x.tokens]), readStepRecords(a).map((x) => [x.step, x.loss, x.tokens]));
+});
+
+dtest('SIGKILL of one worker: the launcher stops the other and rejects naming the killed rank, well within the timeout', async (t) => {
+  const tok = byteTokenizer();
+  const cfg = config(tok, { batchSize: 4, maxSteps: 500 });
+  const dir = join(tempDir(), 'k');
+  const pids: number[] = [];
+  const timeout = 60;
+  let killedAt = 0;
+  const metrics = join(dir, 'metrics.jsonl');
+  const watcher = setInterval(() => {
+    if (pids.length < 2 || !existsSync(metrics) || !readFileSync(metrics, 'utf8').includes('"type":"step"')) return;
+    clearInterval(watcher);
+    killedAt = performance.now();
+    process.kill(pids[1], 'SIGKILL');
+  }, 20);
+  const err = await t.throwsAsync(launchLocal(cfg, dir, { nproc: 2, timeoutSeconds: timeout, log: () => {}, onSpawn: (r, pid) => { pids[r] = pid; } }), { instanceOf: DistributedLaunchError });
+  const secs = (performance.now() - killedAt) / 1000;
+  clearInterval(watcher);
+  t.log(`launcher rejected ${secs.toFixed(2)} s after rank 1 was killed (timeout ${timeout} s): ${err!.message}`);
+  t.is(err!.rank, 1);
+  t.regex(err!.message, /rank 1 \(pid \d+\) was killed by SIGKILL; the other ranks were stopped/);
+  t.true(killedAt > 0 && secs < timeout);
+  t.throws(() => process.kill(pids[0], 0), undefined, 'rank 0 is gone too');
 });
