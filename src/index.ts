@@ -26,7 +26,7 @@ export * as weights from './weights/index.ts';
 export * as evaluation from './eval/index.ts';
 export { buildPrompt, type TaskName } from './data/prompt.ts';
 export { collate, makeCausalExample, type CausalExample } from './data/causal-example.ts';
-export { byteTokenizerJson, BYTE_VOCAB_SIZE } from './data/byte-tokenizer.ts';
+export { byteTokenizerJson, BYTE_VOCAB_SIZE } from './tokenizer/byte.ts';
 export { loadModelTokenizer, specialLayout, type ModelTokenizer, type SpecialLayout } from './model/tokenizer.ts';
 export { generationIds, readGenerationConfig, type GenerationIds } from './model/generation-config.ts';
 export { readCodexglueSplit, type CodePair } from './data/codexglue.ts';

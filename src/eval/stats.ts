@@ -6,7 +6,9 @@
  * - `mean`, `sampleStd` (n − 1 denominator; 0 for n < 2).
  * - `ci95Mean`: Student-t interval mean ± t_{0.975, n−1}·s/√n (t quantile from the regularised
  *   incomplete beta function, Numerical Recipes §6.4 continued fraction, inverted by bisection).
- *   n = 1 gives [mean, mean] (no spread to estimate); n = 0 gives NaNs.
+ *   n = 1 gives [mean, mean] (no spread to estimate); n = 0 gives NaNs. `summarize`: the same as
+ *   JSON-safe nulls, over the finite values of a list.
+ * - `spearman` (tie-corrected: Pearson correlation of `averageRanks`), for the attention diagnostics.
  * - `pairedBootstrap` (Koehn 2004, paired resampling): draw B index vectors of size n with
  *   replacement from a seeded `Rng` (the SAME indices for both systems); for a per-example metric
  *   the resampled score is the mean of the resampled values, for a corpus metric (BLEU, chrF,
@@ -258,4 +260,61 @@ export function pairedBootstrap(a: MetricSample, b: MetricSample, opts: PairedBo
   if (delta > 0) p = Math.min(1, (2 * deltas.filter((d) => d <= 0).length) / B);
   else if (delta < 0) p = Math.min(1, (2 * deltas.filter((d) => d >= 0).length) / B);
   return { n, B, seed, meanA, meanB, delta, ci95, p };
+}
+
+// --- rank correlation and summaries (attention diagnostics; src/experiment/attention.ts) ----------
+
+/** 1-based ranks, tied values sharing the average of the ranks they span. */
+export function averageRanks(xs: ArrayLike<number>): Float64Array {
+  const n = xs.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => xs[a] - xs[b]);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && xs[order[j + 1]] === xs[order[i]]) j++;
+    const r = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) ranks[order[k]] = r;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+/**
+ * Spearman's ρ: the Pearson correlation of the average ranks (the tie-corrected form). Null when
+ * the inputs have different lengths, fewer than 3 values, or either side has no variation — the
+ * coefficient is undefined there and no number is made up.
+ */
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  const n = x.length;
+  if (n !== y.length || n < 3) return null;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return null;
+  const rx = averageRanks(x), ry = averageRanks(y);
+  const m = (n + 1) / 2; // mean of ranks 1..n, ties included
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < n; i++) {
+    const a = rx[i] - m, b = ry[i] - m;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
+  if (sxx === 0 || syy === 0) return null;
+  const r = sxy / Math.sqrt(sxx * syy);
+  return Math.max(-1, Math.min(1, r));
+}
+
+export interface SummaryStat {
+  n: number;
+  /** Null when n = 0. */
+  mean: number | null;
+  std: number | null;
+  /** Student-t 95% interval of the mean; [mean, mean] for n = 1; null for n = 0. */
+  ci95: [number, number] | null;
+}
+
+/** n, mean, sd and 95% CI of finite values; nulls instead of NaN so the result is JSON-safe. */
+export function summarize(xs: ReadonlyArray<number | null>): SummaryStat {
+  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
+  if (v.length === 0) return { n: 0, mean: null, std: null, ci95: null };
+  const s = ci95Mean(v);
+  return { n: s.n, mean: s.mean, std: s.std, ci95: [s.ci95[0], s.ci95[1]] };
 }

@@ -26,9 +26,10 @@
  * free share of attention on the first position (an "attention sink"); keeping it would make entropy,
  * focus and recency mostly measure that sink. Its share is reported per example as `specialShare`.
  *
- * The maths is in small exported pure functions (`attentionEntropy`, `spearman`, `averageRanks`,
- * `promptLayout`, `headAverage`, `summarizeAttention`, `codeTokenMass`) so tests can check them
- * by hand.
+ * This module drives the model (prompts, greedy decoding with attention capture, the report). The
+ * maths is in small pure functions tests check by hand: the attention measures in src/eval/attention.ts
+ * (`attentionEntropy`, `promptLayout`, `headAverage`, `summarizeAttention`, `codeTokenMass`), the
+ * statistics in src/eval/stats.ts (`spearman`, `averageRanks`, `summarize`).
  */
 import type { Model } from '../model/model.ts';
 import type { ModelTokenizer } from '../model/tokenizer.ts';
@@ -39,210 +40,19 @@ import { isLabelName } from '../code/labels.ts';
 import { loadPriors, defaultPriorsPath } from '../priors/io.ts';
 import { MODES, type Mode, type Priors } from '../priors/format.ts';
 import { modePriors, salience } from '../priors/stats.ts';
-import { ci95Mean } from '../eval/stats.ts';
+import {
+  codePointLength,
+  codeTokenMass,
+  headAverage,
+  promptLayout,
+  summarizeAttention,
+  type PromptLayout,
+} from '../eval/attention.ts';
+import { spearman, summarize, type SummaryStat } from '../eval/stats.ts';
 import { OptionError } from '../util/errors.ts';
 
 export const DIAGNOSTIC_NAMES = ['confidence', 'entropy', 'focus', 'recency', 'humanAlignment'] as const;
 export type DiagnosticName = (typeof DIAGNOSTIC_NAMES)[number];
-
-// --- pure maths ---------------------------------------------------------------------------------
-
-/**
- * Shannon entropy (nats) of `weights` renormalised to sum 1 over the entries where `include` is 1
- * (all entries when `include` is omitted). Zero entries contribute 0 (0·ln 0 = 0). NaN when the
- * included mass is not positive. Bounded by ln(number of included entries).
- */
-export function attentionEntropy(weights: ArrayLike<number>, include?: ArrayLike<number>): number {
-  let total = 0;
-  for (let i = 0; i < weights.length; i++) if (!include || include[i]) total += weights[i];
-  if (!(total > 0)) return NaN;
-  let h = 0;
-  for (let i = 0; i < weights.length; i++) {
-    if (include && !include[i]) continue;
-    const p = weights[i] / total;
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return h;
-}
-
-/** 1-based ranks, tied values sharing the average of the ranks they span. */
-export function averageRanks(xs: ArrayLike<number>): Float64Array {
-  const n = xs.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => xs[a] - xs[b]);
-  const ranks = new Float64Array(n);
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && xs[order[j + 1]] === xs[order[i]]) j++;
-    const r = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) ranks[order[k]] = r;
-    i = j + 1;
-  }
-  return ranks;
-}
-
-/**
- * Spearman's ρ: the Pearson correlation of the average ranks (the tie-corrected form). Null when
- * the inputs have different lengths, fewer than 3 values, or either side has no variation — the
- * coefficient is undefined there and no number is made up.
- */
-export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
-  const n = x.length;
-  if (n !== y.length || n < 3) return null;
-  for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) return null;
-  const rx = averageRanks(x), ry = averageRanks(y);
-  const m = (n + 1) / 2; // mean of ranks 1..n, ties included
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < n; i++) {
-    const a = rx[i] - m, b = ry[i] - m;
-    sxy += a * b;
-    sxx += a * a;
-    syy += b * b;
-  }
-  if (sxx === 0 || syy === 0) return null;
-  const r = sxy / Math.sqrt(sxx * syy);
-  return Math.max(-1, Math.min(1, r));
-}
-
-/** Where each prompt position stands, for one example. */
-export interface PromptLayout {
-  /** Prompt length in model tokens (special tokens included): the attention's last dimension. */
-  length: number;
-  /** [start, end) of each model token in prompt code points, flat pairs (specials: [0, 0)). */
-  offsets: Int32Array;
-  /** 1 where the position takes part in the distributions (every position but special tokens). */
-  included: Uint8Array;
-  /** 1 where an included position's model token overlaps the input code's span. */
-  code: Uint8Array;
-  /** 1 for the last `recencyK` included positions. */
-  recent: Uint8Array;
-}
-
-/** Half-open spans overlap when they share at least one code point (empty spans never overlap). */
-function overlaps(a0: number, a1: number, b0: number, b1: number): boolean {
-  return a0 < a1 && b0 < b1 && a0 < b1 && b0 < a1;
-}
-
-/**
- * Classifies prompt positions. `offsets`: model-token spans (flat pairs, prompt code points);
- * `special`: 1 for special tokens (excluded); `codeSpan`: [start, end) of the input code in the
- * prompt, in code points; `recencyK`: how many of the last included positions are "recent".
- */
-export function promptLayout(offsets: Int32Array, special: ArrayLike<number>, codeSpan: readonly [number, number], recencyK: number): PromptLayout {
-  const n = offsets.length >> 1;
-  if (special.length !== n) throw new RangeError(`promptLayout: ${n} offsets but ${special.length} special flags`);
-  const included = new Uint8Array(n), code = new Uint8Array(n), recent = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    if (special[i]) continue;
-    included[i] = 1;
-    if (overlaps(offsets[2 * i], offsets[2 * i + 1], codeSpan[0], codeSpan[1])) code[i] = 1;
-  }
-  let left = Math.max(0, Math.floor(recencyK));
-  for (let i = n - 1; i >= 0 && left > 0; i--) {
-    if (!included[i]) continue;
-    recent[i] = 1;
-    left--;
-  }
-  return { length: n, offsets, included, code, recent };
-}
-
-/** Mean over heads of [steps, heads, n] attention: [steps, n] row-major (float64). */
-export function headAverage(data: ArrayLike<number>, steps: number, heads: number, n: number): Float64Array {
-  if (data.length !== steps * heads * n) throw new RangeError(`headAverage: ${data.length} values is not ${steps}×${heads}×${n}`);
-  const out = new Float64Array(steps * n);
-  for (let t = 0; t < steps; t++) {
-    const o = t * n;
-    for (let h = 0; h < heads; h++) {
-      const base = (t * heads + h) * n;
-      for (let i = 0; i < n; i++) out[o + i] += data[base + i];
-    }
-    for (let i = 0; i < n; i++) out[o + i] /= heads;
-  }
-  return out;
-}
-
-export interface AttentionSummary {
-  /** Mean over generated tokens of the entropy (nats) of the renormalised included attention. */
-  entropy: number;
-  /** Mean over generated tokens of the code share of the included mass. */
-  focus: number;
-  /** Mean over generated tokens of the last-k share of the included mass. */
-  recency: number;
-  /** Mean over generated tokens of (mass on excluded = special positions) / (mass on the prompt). */
-  specialShare: number;
-  /** Generated tokens averaged over (those with positive included mass). */
-  steps: number;
-  /** Σ over generated tokens of the (head-averaged, raw) attention at each prompt position. */
-  positionMass: Float64Array;
-}
-
-/**
- * Entropy, focus and recency of head-averaged attention `avg` [steps, layout.length] (row t = the
- * attention of generated token t over the prompt), averaged over generated tokens. Steps whose
- * included mass is zero are left out of the averages; with none left the results are NaN.
- */
-export function summarizeAttention(avg: ArrayLike<number>, steps: number, layout: PromptLayout): AttentionSummary {
-  const n = layout.length;
-  if (avg.length !== steps * n) throw new RangeError(`summarizeAttention: ${avg.length} values is not ${steps}×${n}`);
-  const positionMass = new Float64Array(n);
-  let eSum = 0, fSum = 0, rSum = 0, sSum = 0, used = 0;
-  const row = new Float64Array(n);
-  for (let t = 0; t < steps; t++) {
-    let inc = 0, code = 0, recent = 0, all = 0;
-    for (let i = 0; i < n; i++) {
-      const a = avg[t * n + i];
-      row[i] = a;
-      positionMass[i] += a;
-      all += a;
-      if (!layout.included[i]) continue;
-      inc += a;
-      if (layout.code[i]) code += a;
-      if (layout.recent[i]) recent += a;
-    }
-    if (!(inc > 0)) continue;
-    used++;
-    eSum += attentionEntropy(row, layout.included);
-    fSum += code / inc;
-    rSum += recent / inc;
-    sSum += (all - inc) / all;
-  }
-  return { entropy: eSum / used, focus: fSum / used, recency: rSum / used, specialShare: sSum / used, steps: used, positionMass };
-}
-
-/**
- * Attention mass per code token: for each code span (flat [start, end) pairs, same units as
- * `offsets`), the sum of `positionMass` over every model token whose span overlaps it. A model
- * token straddling two code tokens counts, whole, toward both. Positions with `include` 0 are
- * ignored (special tokens have empty spans anyway).
- */
-export function codeTokenMass(positionMass: ArrayLike<number>, offsets: Int32Array, codeSpans: Int32Array, include?: ArrayLike<number>): Float64Array {
-  const n = offsets.length >> 1, nc = codeSpans.length >> 1;
-  if (positionMass.length !== n) throw new RangeError(`codeTokenMass: ${positionMass.length} masses but ${n} model tokens`);
-  const out = new Float64Array(nc);
-  for (let j = 0; j < nc; j++) {
-    const c0 = codeSpans[2 * j], c1 = codeSpans[2 * j + 1];
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      if (include && !include[i]) continue;
-      if (overlaps(offsets[2 * i], offsets[2 * i + 1], c0, c1)) s += positionMass[i];
-    }
-    out[j] = s;
-  }
-  return out;
-}
-
-/** Number of Unicode code points in `s` (tokenizer offsets count code points, not UTF-16 units). */
-export function codePointLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
-}
 
 // --- the experiment -----------------------------------------------------------------------------
 
@@ -294,15 +104,6 @@ export interface ExampleDiagnostics {
   prediction: string;
 }
 
-export interface SummaryStat {
-  n: number;
-  /** Null when n = 0. */
-  mean: number | null;
-  std: number | null;
-  /** Student-t 95% interval of the mean; [mean, mean] for n = 1; null for n = 0. */
-  ci95: [number, number] | null;
-}
-
 export interface ExcludedReport {
   total: number;
   byReason: Record<string, number>;
@@ -345,14 +146,6 @@ function report(items: Array<{ id: string; reason: string }>): ExcludedReport {
   const byReason: Record<string, number> = {};
   for (const it of items) byReason[it.reason] = (byReason[it.reason] ?? 0) + 1;
   return { total: items.length, byReason, items };
-}
-
-/** n, mean, sd and 95% CI of finite values; nulls instead of NaN so the result is JSON-safe. */
-export function summarize(xs: ReadonlyArray<number | null>): SummaryStat {
-  const v = xs.filter((x): x is number => x !== null && Number.isFinite(x));
-  if (v.length === 0) return { n: 0, mean: null, std: null, ci95: null };
-  const s = ci95Mean(v);
-  return { n: s.n, mean: s.mean, std: s.std, ci95: [s.ci95[0], s.ci95[1]] };
 }
 
 function positiveInt(name: string, v: number | undefined, dflt: number): number {

@@ -21,7 +21,7 @@
  * bytes on disk, whatever order the files are read in.
  */
 import { OptionError } from '../util/errors.ts';
-import { bytesToUnicode } from '../data/byte-tokenizer.ts';
+import { bytesToUnicode } from './byte.ts';
 
 export interface BpeTrainOptions {
   /** Total vocabulary size: special tokens + 256 byte symbols + merged tokens. */

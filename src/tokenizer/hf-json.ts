@@ -1,7 +1,7 @@
 /**
  * The shape of a Hugging Face byte-level BPE tokenizer.json (ByteLevel pre-tokenizer and decoder,
  * no normalizer). One definition, used by the trained tokenizers (src/tokenizer/train.ts) and the
- * fixed byte vocabulary (src/data/byte-tokenizer.ts).
+ * fixed byte vocabulary (src/tokenizer/byte.ts).
  *
  * BOS: with `bos` given, the post-processor is the TemplateProcessing transformers'
  * `TokenizersBackend.update_post_processor` builds for add_bos_token = true, add_eos_token = false

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tokenizer } from 'tokenizers';
 import { formatParseIssue, initLabeller, labelCodeDetailed, labelCodeSync } from '../../src/code/index.ts';
-import { byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { formatParseIssueReport, prepareTrainExamples } from '../../src/train/examples.ts';
 import { labelOf, show } from './helpers.ts';
 

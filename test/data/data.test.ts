@@ -2,7 +2,7 @@ import test from 'ava';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
-import { byteTokenizerJson, BYTE_BOS, BYTE_EOS, BYTE_PAD } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerJson, BYTE_BOS, BYTE_EOS, BYTE_PAD } from '../../src/tokenizer/byte.ts';
 import { buildPrompt, codeOffsetInPrompt } from '../../src/data/prompt.ts';
 import { collate, makeCausalExample } from '../../src/data/causal-example.ts';
 import { readCodexglueSplit } from '../../src/data/codexglue.ts';

@@ -7,7 +7,7 @@ import { Tokenizer } from 'tokenizers';
 import { drawSubset, subsetIndices } from '../../src/data/subset.ts';
 import { epochBatches } from '../../src/data/bucketing.ts';
 import { fitExample, formatTruncationReport, newTruncationReport, planTruncation, recordTruncation } from '../../src/data/truncation.ts';
-import { byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { buildPrompt } from '../../src/data/prompt.ts';
 import { OptionError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';

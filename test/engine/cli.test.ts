@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Model } from '../../src/model/model.ts';
 import { native } from '../../src/native/index.ts';
-import { byteTokenizerJson, byteTokenizerConfig, BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerJson, byteTokenizerConfig, BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE } from '../../src/tokenizer/byte.ts';
 import { tempDir } from '../helpers/tiny-model.ts';
 
 const run = promisify(execFile);

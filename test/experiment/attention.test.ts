@@ -3,24 +3,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  attentionDiagnostics,
-  attentionEntropy,
-  averageRanks,
-  codePointLength,
-  codeTokenMass,
-  headAverage,
-  promptLayout,
-  spearman,
-  summarizeAttention,
-  summarize,
-  DIAGNOSTIC_NAMES,
-} from '../../src/experiment/attention.ts';
+import { attentionDiagnostics, DIAGNOSTIC_NAMES } from '../../src/experiment/attention.ts';
+import { attentionEntropy, codePointLength, codeTokenMass, headAverage, promptLayout, summarizeAttention } from '../../src/eval/attention.ts';
+import { averageRanks, spearman, summarize } from '../../src/eval/stats.ts';
 import { Model } from '../../src/model/model.ts';
 import { loadModelTokenizer } from '../../src/model/tokenizer.ts';
 import { buildPrompt } from '../../src/data/prompt.ts';
 import { loadTask } from '../../src/data/tasks.ts';
-import { byteTokenizerJson, byteTokenizerConfig, BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerJson, byteTokenizerConfig, BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE } from '../../src/tokenizer/byte.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 import { tempDir } from '../helpers/tiny-model.ts';
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry, listCells, reportExperiment, runExperiment, runExperimentCell } from '../../src/experiment/runner.ts';
 import { LockBusyError, tryLock } from '../../src/experiment/lock.ts';
 import { readStepRecords } from '../../src/train/run.ts';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry, runExperiment } from '../../src/experiment/runner.ts';
 import { cellsOf, parseExperiment } from '../../src/experiment/config.ts';
 import { readStepRecords } from '../../src/train/run.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import yargs from 'yargs';
 import { parseSpecials, saveTrainedTokenizer, tokenizerJson, trainBpe, trainTokenizer } from '../../src/tokenizer/index.ts';
-import { bytesToUnicode } from '../../src/data/byte-tokenizer.ts';
+import { bytesToUnicode } from '../../src/tokenizer/byte.ts';
 import tokenizerCommand from '../../src/cli/commands/tokenizer.ts';
 import { InputError, OptionError } from '../../src/util/errors.ts';
 import { tempDir } from '../helpers/tiny-model.ts';

@@ -5,7 +5,7 @@ import test from 'ava';
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { trainRun, readStepRecords } from '../../src/train/run.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 import { InterruptedError, OptionError } from '../../src/util/errors.ts';

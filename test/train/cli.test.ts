@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry } from '../../src/experiment/runner.ts';
 import { readStepRecords } from '../../src/train/run.ts';
 import { dataRoot } from '../../src/util/paths.ts';

@@ -2,7 +2,7 @@ import test from 'ava';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/data/byte-tokenizer.ts';
+import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { trainRun, readStepRecords } from '../../src/train/run.ts';
 import { parseRunConfig } from '../../src/train/config.ts';
 import { prepareTrainExamples, rowFor } from '../../src/train/examples.ts';

@@ -6,7 +6,7 @@
  * so a model trained on it is a normal HF checkpoint. Used for models made from scratch before a
  * BPE vocabulary is trained.
  */
-import { byteLevelBpeDocument } from '../tokenizer/hf-json.ts';
+import { byteLevelBpeDocument } from './hf-json.ts';
 export const BYTE_SPECIALS = { bos: '<|bos|>', eos: '<|eos|>', pad: '<|pad|>' } as const;
 export const BYTE_VOCAB_SIZE = 259;
 export const BYTE_BOS = 256;
