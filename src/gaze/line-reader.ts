@@ -17,8 +17,20 @@ export async function* readLines(file: string): AsyncGenerator<{ line: string; l
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
   try {
-    for await (const raw of rl) {
+    let lines: AsyncIterator<string>;
+    // A read error (EISDIR for a folder, which opens fine; EIO) carries no path: name the file.
+    const next = async () => {
+      try {
+        return await lines.next();
+      } catch (err) {
+        if (err instanceof InputError) throw err;
+        throw new InputError(`cannot read: ${(err as Error).message}`, { file, line: lineNo + 1 }, { cause: err });
+      }
+    };
+    lines = rl[Symbol.asyncIterator]();
+    for (let r = await next(); !r.done; r = await next()) {
       lineNo++;
+      const raw = r.value;
       // Strip a UTF-8 byte-order mark on the first line (Excel-written CSVs carry one).
       const line = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
       yield { line, lineNo };

@@ -82,6 +82,7 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
     } catch (e) {
       if (e instanceof TypeError) throw new InputError('header is not valid UTF-8 (or the 8-byte header length is wrong)', { file: path });
       if (!(e instanceof StrictJsonError)) throw e;
+      if (/appears twice/.test(e.reason)) throw new InputError(`header: ${e.message}`, { file: path });
       throw new InputError(`header is not valid JSON (or the 8-byte header length is wrong): ${e.message}`, { file: path });
     }
     if (!isObject(json)) throw new InputError('header is not a JSON object', { file: path });
