@@ -419,7 +419,7 @@ const batchTarget: Target = {
 };
 
 const predictionsTarget: Target = {
-  name: 'predictions/prompts JSONL',
+  name: 'predictions JSONL (eval)',
   async prepare(seeds) {
     if (!existsSync(join(seeds, 'model'))) copyModel(seeds, 'model', MODEL, ['config.json', 'model.safetensors']);
     return true;
