@@ -3,6 +3,9 @@
  * [--mem-mb MB] [--save DIR [--keep]] [--only-cases K,…]`: seeded mutations of valid input files for every loader, each fed to the CLI
  * (targets.ts), each ending classified:
  *
+ * Random mutations whose validity cannot be stated up front (random bytes in a safetensors header)
+ * are judged by the format's reference reader (Python safetensors in .venv) after the run.
+ *
  *   refused           a clean typed error (or usage error) for an invalid mutation   — correct
  *   accepted          exit 0 for a mutation that provably keeps the input valid      — correct
  *   refused-valid     a typed error for a valid mutation (a false refusal: listed)
@@ -20,7 +23,7 @@
  * --save DIR writes every defective case as a replayable folder (files + case.json), the form
  * test/fixtures/fuzz/ holds.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -133,6 +136,33 @@ class Worker {
   }
 }
 
+const PYTHON = join(repoRoot, '.venv', 'bin', 'python');
+const REFERENCE = `
+import sys
+from safetensors import safe_open
+try:
+    with safe_open(sys.argv[1], framework="numpy") as f:
+        for k in f.keys():
+            f.get_slice(k)
+        f.metadata()
+except Exception as e:
+    print(type(e).__name__, e)
+    sys.exit(1)
+`;
+
+/**
+ * Whether the reference reader (the Rust safetensors crate through its Python binding, in the
+ * project's .venv) opens the file and every tensor: the oracle for 'reference' mutations. null
+ * when no Python with safetensors is there (such cases are then not counted).
+ */
+function referenceAccepts(file: string): boolean | null {
+  if (!existsSync(PYTHON)) return null;
+  const r = spawnSync(PYTHON, ['-c', REFERENCE, file], { encoding: 'utf8', timeout: 30000 });
+  if (r.status === 0) return true;
+  if (r.status === 1 && r.stdout.trim() !== '') return false;
+  return null;
+}
+
 function verdictOf(expect: Expect, r: { verdictHint?: Verdict; answer?: Answer }): Verdict {
   if (r.verdictHint) return r.verdictHint;
   const e = r.answer!.ending;
@@ -182,6 +212,7 @@ async function main() {
   const zero = () => Object.fromEntries(VERDICTS.map((x) => [x, 0])) as Record<Verdict, number>;
   let next = 0;
   let done = 0;
+  let unjudged = 0;
   const runOne = async (worker: Worker, w: number, k: number) => {
     const target = targets[k % targets.length];
     const rng = seedRng.fork(k);
@@ -205,6 +236,15 @@ async function main() {
     }
     const argv = m.argv(caseDir);
     const r = await worker.run(k, argv, o.timeoutMs);
+    if (m.expect === 'reference') {
+      const ok = referenceAccepts(join(caseDir, main));
+      if (ok === null) {
+        unjudged++; // no oracle here: the case is not counted
+        return;
+      }
+      m.expect = ok ? 'valid' : 'invalid';
+      m.kind += ok ? ' (reference: valid)' : ' (reference: invalid)';
+    }
     const v = verdictOf(m.expect, r);
     msByTarget.set(target.name, (msByTarget.get(target.name) ?? 0) + r.ms);
     const row = table.get(target.name) ?? zero();
@@ -233,6 +273,8 @@ async function main() {
   defects.sort((x, y) => (x.case as number) - (y.case as number));
   const seconds = (performance.now() - t0) / 1000;
   if (o.onlyCases) o.cases = o.onlyCases.length;
+  if (unjudged > 0) console.log(`${unjudged} cases left out: no reference reader (.venv/bin/python with safetensors) to judge them`);
+  o.cases -= unjudged;
   const totals = Object.fromEntries(VERDICTS.map((v) => [v, [...table.values()].reduce((s, r) => s + r[v], 0)])) as Record<Verdict, number>;
   const head = ['target', 'cases', 'ms/case', ...VERDICTS];
   const count = (r: Record<Verdict, number>) => VERDICTS.reduce((s, v) => s + r[v], 0);
@@ -246,7 +288,7 @@ async function main() {
   const bad = DEFECTS.reduce((s, v) => s + totals[v], 0);
   for (const d of defects.filter((x) => x.verdict !== 'refused-valid').slice(0, 40)) console.log(`  #${d.case} ${d.target} ${d.kind}: ${d.verdict}: ${d.detail}`);
   writeFileSync(o.json, JSON.stringify({
-    cases: o.cases, seed: o.seed, seconds: Math.round(seconds), timeoutMs: o.timeoutMs, memMb: o.memMb, totals,
+    cases: o.cases, unjudged, seed: o.seed, seconds: Math.round(seconds), timeoutMs: o.timeoutMs, memMb: o.memMb, totals,
     byTarget: Object.fromEntries(table), byKind: Object.fromEntries([...kinds.entries()].sort()), defects,
   }, null, 2) + '\n');
   console.log(`${bad === 0 ? 'no defects' : `${bad} defects`}; report: ${o.json}`);
