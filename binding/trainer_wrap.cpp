@@ -35,6 +35,7 @@ class StepWorker : public PromiseWorker {
     o.Set("loss", r_.loss);
     o.Set("sft", r_.sft);
     o.Set("pref", r_.pref);
+    o.Set("ce", r_.ce);
     o.Set("prefSequences", static_cast<double>(r_.pref_sequences));
     o.Set("gradNorm", r_.grad_norm);
     o.Set("lr", r_.lr);

@@ -200,7 +200,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
                                            (0xbf58476d1ce4e5b9ULL * static_cast<uint64_t>(optimizer_.steps() + 1)));
   }
   for (auto& p : params_) p.mutable_grad() = torch::Tensor();
-  double total = 0, sft_total = 0, pref_total = 0;
+  double total = 0, sft_total = 0, pref_total = 0, ce_total = 0;
   for (const auto& b : micro) {
     torch::Tensor loss;
     {
@@ -214,6 +214,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
       torch::Tensor sft = lo.loss;
       loss = sft;
       sft_total += sft.item<double>();
+      ce_total += lo.token_ce.sum().item<double>();  // detached, 0 off the loss positions
       if (pref && pref_seqs > 0) {
         // log π of the labels is −CE, already computed (no second log-softmax over the vocabulary).
         PrefOutput po = preference_loss(-lo.ce, ref_lp.to(lo.ce.scalar_type()), b, opts_.beta, static_cast<double>(pref_seqs));
@@ -228,7 +229,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
   if (pg_) {
     // The reported sums, and which gradients exist on any rank (a tensor no rank touched stays
     // without a gradient, as in one process: AdamW skips it), in one float64 all-reduce.
-    std::vector<double> v{total, sft_total, pref_total};
+    std::vector<double> v{total, sft_total, pref_total, ce_total};
     for (const auto& p : params_) v.push_back(p.grad().defined() ? 1.0 : 0.0);
     torch::Tensor t = torch::tensor(v, torch::kFloat64).to(comm_dev);
     pg_->allreduce_sum(t, "reported losses");
@@ -237,9 +238,10 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
     total = tv[0];
     sft_total = tv[1];
     pref_total = tv[2];
+    ce_total = tv[3];
     std::vector<torch::Tensor> grads;
     for (size_t i = 0; i < params_.size(); ++i) {
-      if (tv[3 + i] == 0) continue;
+      if (tv[4 + i] == 0) continue;
       if (!params_[i].grad().defined()) params_[i].mutable_grad() = torch::zeros_like(params_[i]);
       grads.push_back(params_[i].grad());
     }
@@ -254,6 +256,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
   }
   r.sft = sft_total;
   r.pref = pref_total;
+  r.ce = active > 0 ? ce_total / static_cast<double>(active) : 0.0;
   r.pref_sequences = pref_seqs;
   r.grad_norm = clip_grad_norm(params_, opts_.max_grad_norm);
   r.lr = opts_.schedule.at(optimizer_.steps());

@@ -36,6 +36,7 @@ struct StepResult {
   double loss = 0;       // the group's total loss L = L_SFT + γ·L_pref (the value differentiated)
   double sft = 0;        // L_SFT
   double pref = 0;       // L_pref (0 when γ = 0 or no sequence has path and non-path tokens)
+  double ce = 0;         // plain mean CE over the loss positions (weights 1): the same quantity for every variant
   int64_t pref_sequences = 0;
   double grad_norm = 0;  // global L2 norm of the gradients before clipping
   double lr = 0;         // learning rate used for this step
@@ -52,7 +53,7 @@ class Trainer {
  public:
   Trainer(CausalLM model, TrainerOptions opts);
   // With a process group attached, `micro_batches` are this rank's share of the global batch and
-  // every reported figure (loss, sft, pref, tokens, pref_sequences, grad_norm) is global.
+  // every reported figure (loss, sft, pref, ce, tokens, pref_sequences, grad_norm) is global.
   // `stop`: this rank wants to stop (an interrupt); with a process group the ranks agree on it in
   // the step's first collective and, if any rank asked, none steps (StepResult::stopped), so all
   // stop at the same step. Without one, a stop request returns at once, stopped.

@@ -70,14 +70,19 @@ export async function inputLengths(tok: ModelTokenizer, examples: readonly TaskE
   return out;
 }
 
-/** The training curve, thinned to at most `max` points (mean loss per bin). */
+/**
+ * The training curve, thinned to at most `max` points: per bin of consecutive steps, the mean
+ * objective (`loss`) and, when every step of the bin logged it, the mean plain CE (`ce`).
+ */
 export function curveFrom(runDir: string, max = 200): CurvePoint[] {
   const steps = readStepRecords(runDir);
   const per = Math.max(1, Math.ceil(steps.length / max));
   const out: CurvePoint[] = [];
   for (let i = 0; i < steps.length; i += per) {
     const bin = steps.slice(i, i + per);
-    out.push({ step: bin[bin.length - 1].step, loss: bin.reduce((a, s) => a + s.loss, 0) / bin.length });
+    const p: CurvePoint = { step: bin[bin.length - 1].step, loss: bin.reduce((a, s) => a + s.loss, 0) / bin.length };
+    if (bin.every((s) => typeof s.ce === 'number' && Number.isFinite(s.ce))) p.ce = bin.reduce((a, s) => a + s.ce!, 0) / bin.length;
+    out.push(p);
   }
   return out;
 }

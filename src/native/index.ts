@@ -93,6 +93,8 @@ export interface NativeStepResult {
   loss: number;
   sft: number;
   pref: number;
+  /** Plain mean CE over the loss positions (weights 1, no preference term): comparable across variants. */
+  ce: number;
   prefSequences: number;
   gradNorm: number;
   lr: number;

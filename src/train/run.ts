@@ -97,6 +97,8 @@ export interface StepRecord {
   loss: number;
   sft: number;
   pref: number;
+  /** Plain mean CE on the loss positions (weights 1, no preference term); absent in older logs. */
+  ce?: number;
   gradNorm: number;
   lr: number;
   /** Loss positions in the step. */
@@ -401,7 +403,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
         b += 1;
         lastEpochLosses.push(r.loss);
         const rec: StepRecord = {
-          type: 'step', step: r.step, epoch, loss: r.loss, sft: r.sft, pref: r.pref, gradNorm: r.gradNorm, lr: r.lr, tokens: r.tokens, seqTokens,
+          type: 'step', step: r.step, epoch, loss: r.loss, sft: r.sft, pref: r.pref, ce: r.ce, gradNorm: r.gradNorm, lr: r.lr, tokens: r.tokens, seqTokens,
           tokensPerS: seqTokens / dt, elapsedS: elapsed(),
           ...(r.commSeconds !== undefined ? { commS: r.commSeconds, gradAllreduceS: r.gradAllreduceSeconds } : {}),
         };

@@ -8,6 +8,7 @@ import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte
 import { cliEntry, runExperiment } from '../../src/experiment/runner.ts';
 import { cellsOf, parseExperiment } from '../../src/experiment/config.ts';
 import { readStepRecords } from '../../src/train/run.ts';
+import { curveFrom } from '../../src/experiment/evaluate-run.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 import { InputError, OptionError } from '../../src/util/errors.ts';
 import type { Report } from '../../src/report/index.ts';
@@ -45,6 +46,16 @@ test('experiment config: the grid sets task/variant/seed; errors name the field'
   t.throws(() => parseExperiment({ tasks: ['translate'], variants: ['baseline'], seeds: [1] }), { instanceOf: InputError, message: /tasks/ });
 });
 
+test('curveFrom: per bin of steps the mean objective and the mean plain CE (ce only when every step logged it)', (t) => {
+  const dir = tempDir();
+  const rec = (step: number, loss: number, ce?: number) => JSON.stringify({ type: 'step', step, epoch: 0, loss, sft: loss, pref: 0, ...(ce === undefined ? {} : { ce }), gradNorm: 1, lr: 1e-3, tokens: 10, seqTokens: 20, tokensPerS: 1, elapsedS: step });
+  const lines = [rec(1, 4, 3), rec(2, 2, 1), JSON.stringify({ type: 'epoch', epoch: 0, epochEndStep: 2 }), rec(3, 1, 0.5), rec(4, 3, 1.5), rec(5, 6)];
+  writeFileSync(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+  // 5 steps, at most 3 points → bins of 2: [1,2], [3,4], [5].
+  t.deepEqual(curveFrom(dir, 3), [{ step: 2, loss: 3, ce: 2 }, { step: 4, loss: 2, ce: 1 }, { step: 5, loss: 6 }]);
+  t.deepEqual(curveFrom(dir).map((p) => p.ce), [3, 1, 0.5, 1.5, undefined]);
+});
+
 dtest('tiny experiment end to end: report numbers match the run logs; rerun reuses finished cells; compare', async (t) => {
   const tokDir = tempDir('eyemulator-tok-');
   const tok = join(tokDir, 'tokenizer.json');
@@ -74,6 +85,14 @@ dtest('tiny experiment end to end: report numbers match the run logs; rerun reus
       t.deepEqual(steps.map((s) => s.step), [1, 2, 3]);
       const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8'));
       t.deepEqual(result.curve.map((p: { loss: number }) => p.loss), steps.map((s) => s.loss), 'the report curve is the logged loss');
+      t.deepEqual(result.curve.map((p: { ce: number }) => p.ce), steps.map((s) => s.ce), 'and the logged plain CE');
+      for (const s of steps) {
+        t.true(Number.isFinite(s.ce) && s.ce! > 0, `step ${s.step} logs plain CE`);
+        // Weights all 1 and no preference term: the objective's SFT part is the plain CE (computed apart in the engine).
+        if (cell.variant === 'baseline') t.true(Math.abs(s.ce! - s.sft) < 1e-5 * s.sft, `baseline step ${s.step}: ce ${s.ce} vs sft ${s.sft}`);
+      }
+      // Gaze weights change the objective, not the plain CE: some step of full must differ.
+      if (cell.variant === 'full') t.true(steps.some((s) => Math.abs(s.ce! - s.sft) > 1e-4), 'full: ce is not the weighted SFT');
       t.is(readFileSync(join(dir, 'predictions.jsonl'), 'utf8').trim().split('\n').length, 6);
     }
   }
