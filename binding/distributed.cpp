@@ -40,6 +40,12 @@ eye::DistributedOptions read_distributed_options(const Napi::Value& v) {
       eye::fail(eye::ErrorCode::Argument, "distributed option timeoutSeconds must be a number");
     d.timeout_s = t.As<Napi::Number>().DoubleValue();
   }
+  Napi::Value rt = o.Get("rendezvousTimeoutSeconds");
+  if (!rt.IsUndefined() && !rt.IsNull()) {
+    if (!rt.IsNumber() || !std::isfinite(rt.As<Napi::Number>().DoubleValue()))
+      eye::fail(eye::ErrorCode::Argument, "distributed option rendezvousTimeoutSeconds must be a number");
+    d.rendezvous_timeout_s = rt.As<Napi::Number>().DoubleValue();
+  }
   Napi::Value b = o.Get("backend");
   if (b.IsString()) d.backend = b.As<Napi::String>().Utf8Value();
   Napi::Value bb = o.Get("bucketBytes");

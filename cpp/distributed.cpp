@@ -65,6 +65,7 @@ void validate_distributed_options(const DistributedOptions& o) {
     fail(ErrorCode::Argument, "distributed masterPort (MASTER_PORT) must be in 1…65535, got " + std::to_string(o.master_port));
   if (o.master_addr.empty()) fail(ErrorCode::Argument, "distributed masterAddr (MASTER_ADDR) is empty");
   if (!(o.timeout_s > 0)) fail(ErrorCode::Argument, "distributed timeout must be positive (seconds)");
+  if (!(o.rendezvous_timeout_s >= 0)) fail(ErrorCode::Argument, "distributed rendezvous timeout must be non-negative (seconds; 0 = the timeout)");
   if (o.backend != "auto" && o.backend != "gloo" && o.backend != "nccl")
     fail(ErrorCode::Argument, "distributed backend must be auto, gloo or nccl, got \"" + o.backend + "\"");
   if (o.bucket_bytes < 1024) fail(ErrorCode::Argument, "distributed bucketBytes must be at least 1024");
@@ -82,6 +83,7 @@ ProcessGroup::ProcessGroup(const DistributedOptions& opts, torch::Device device)
   validate_distributed_options(opts_);
   impl_ = std::make_unique<Impl>();
   const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(opts_.timeout_s * 1000));
+  const auto rdzv_timeout = opts_.rendezvous_timeout_s > 0 ? std::chrono::milliseconds(static_cast<int64_t>(opts_.rendezvous_timeout_s * 1000)) : timeout;
   std::string backend = opts_.backend;
   if (backend == "auto") {
 #ifdef USE_C10D_NCCL
@@ -108,7 +110,7 @@ ProcessGroup::ProcessGroup(const DistributedOptions& opts, torch::Device device)
     so.isServer = opts_.rank == 0 && !agent_store;
     so.numWorkers = static_cast<std::size_t>(opts_.world_size);
     so.waitWorkers = true;
-    so.timeout = timeout;
+    so.timeout = rdzv_timeout;  // the store's waits: ranks joining and exchanging their addresses
     impl_->store = c10::make_intrusive<c10d::TCPStore>(opts_.master_addr, so);
     if (agent_store) {
       // The agent's store outlives worker restarts: keys per attempt, as torch.distributed's env://.

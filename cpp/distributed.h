@@ -25,7 +25,8 @@ struct DistributedOptions {
   int world_size = 1;      // WORLD_SIZE
   std::string master_addr = "127.0.0.1";  // MASTER_ADDR: the host running rank 0's TCPStore
   int master_port = 29500;                // MASTER_PORT
-  double timeout_s = 300;  // rendezvous and every collective; a dead or stuck peer fails within it
+  double timeout_s = 300;  // every collective (and the rendezvous unless set below); a dead or stuck peer fails within it
+  double rendezvous_timeout_s = 0;  // waiting for all ranks to join (0 = timeout_s): processes may start far apart
   // "auto" (NCCL for CUDA tensors when built with it, else Gloo), "gloo" or "nccl".
   std::string backend = "auto";
   // Gradient bucket size (bytes of one flattened all-reduce; PyTorch DDP's default is 25 MiB).

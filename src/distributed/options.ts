@@ -22,8 +22,10 @@ export interface DistributedOptions {
   masterAddr?: string;
   /** MASTER_PORT (default 29500). */
   masterPort?: number;
-  /** Rendezvous and every collective, seconds (default DEFAULT_TIMEOUT_SECONDS). */
+  /** Every collective, seconds (default DEFAULT_TIMEOUT_SECONDS); also the rendezvous's unless set below. */
   timeoutSeconds?: number;
+  /** Seconds to wait for every rank to join (EYEMULATOR_DIST_RENDEZVOUS_TIMEOUT; default: timeoutSeconds). */
+  rendezvousTimeoutSeconds?: number;
   /** 'auto' (default: NCCL for CUDA when the addon has it, else Gloo), 'gloo' or 'nccl'. */
   backend?: 'auto' | 'gloo' | 'nccl';
 }
@@ -46,17 +48,22 @@ export function distributedFromEnv(env: NodeJS.ProcessEnv = process.env): Distri
   if (worldSize === undefined) return null;
   const rank = envInt(env, 'RANK');
   if (rank === undefined) throw new OptionError('WORLD_SIZE is set but RANK is not (set both, as torchrun does)');
-  const t = env.EYEMULATOR_DIST_TIMEOUT;
-  const timeoutSeconds = t === undefined || t === '' ? undefined : Number(t);
-  if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new OptionError(`EYEMULATOR_DIST_TIMEOUT=${t}: expected seconds > 0`);
+  const secs = (name: string): number | undefined => {
+    const t = env[name];
+    if (t === undefined || t === '') return undefined;
+    if (!(Number(t) > 0)) throw new OptionError(`${name}=${t}: expected seconds > 0`);
+    return Number(t);
+  };
+  const timeoutSeconds = secs('EYEMULATOR_DIST_TIMEOUT');
+  const rendezvousTimeoutSeconds = secs('EYEMULATOR_DIST_RENDEZVOUS_TIMEOUT');
   return checkDistributed({
     worldSize, rank, localRank: envInt(env, 'LOCAL_RANK'), masterAddr: env.MASTER_ADDR || undefined,
-    masterPort: envInt(env, 'MASTER_PORT'), timeoutSeconds,
+    masterPort: envInt(env, 'MASTER_PORT'), timeoutSeconds, rendezvousTimeoutSeconds,
   });
 }
 
 /** Validates ranges; returns the options with defaults filled in. */
-export function checkDistributed(d: DistributedOptions): Required<Omit<DistributedOptions, 'backend'>> & Pick<DistributedOptions, 'backend'> {
+export function checkDistributed(d: DistributedOptions): Required<Omit<DistributedOptions, 'backend' | 'rendezvousTimeoutSeconds'>> & Pick<DistributedOptions, 'backend' | 'rendezvousTimeoutSeconds'> {
   if (!Number.isInteger(d.worldSize) || d.worldSize < 1) throw new OptionError(`distributed worldSize (WORLD_SIZE) must be a positive integer, got ${d.worldSize}`);
   if (!Number.isInteger(d.rank) || d.rank < 0 || d.rank >= d.worldSize) throw new OptionError(`distributed rank (RANK) must be an integer in 0…${d.worldSize - 1}, got ${d.rank}`);
   const port = d.masterPort ?? 29500;
@@ -66,7 +73,8 @@ export function checkDistributed(d: DistributedOptions): Required<Omit<Distribut
   if (d.backend !== undefined && !['auto', 'gloo', 'nccl'].includes(d.backend)) throw new OptionError(`distributed backend must be auto, gloo or nccl, got ${d.backend}`);
   const localRank = d.localRank ?? d.rank;
   if (!Number.isInteger(localRank) || localRank < 0) throw new OptionError(`distributed localRank (LOCAL_RANK) must be a non-negative integer, got ${localRank}`);
-  return { worldSize: d.worldSize, rank: d.rank, localRank, masterAddr: d.masterAddr ?? '127.0.0.1', masterPort: port, timeoutSeconds, backend: d.backend };
+  if (d.rendezvousTimeoutSeconds !== undefined && !(d.rendezvousTimeoutSeconds > 0)) throw new OptionError(`distributed rendezvousTimeoutSeconds must be positive, got ${d.rendezvousTimeoutSeconds}`);
+  return { worldSize: d.worldSize, rank: d.rank, localRank, masterAddr: d.masterAddr ?? '127.0.0.1', masterPort: port, timeoutSeconds, rendezvousTimeoutSeconds: d.rendezvousTimeoutSeconds, backend: d.backend };
 }
 
 /** The device a rank trains on: `cuda` becomes `cuda:LOCAL_RANK`; an explicit `cuda:N` or `cpu` stays. */

@@ -117,8 +117,10 @@ export interface NativeDistributedOptions {
   masterAddr?: string;
   /** MASTER_PORT (default 29500). */
   masterPort?: number;
-  /** Rendezvous and per-collective timeout in seconds (default 300). */
+  /** Per-collective timeout in seconds (default 300); also the rendezvous's unless set below. */
   timeoutSeconds?: number;
+  /** Seconds to wait for every rank to join (default: timeoutSeconds). */
+  rendezvousTimeoutSeconds?: number;
   /** 'auto' (NCCL for CUDA when built with it, else Gloo), 'gloo' or 'nccl'. */
   backend?: 'auto' | 'gloo' | 'nccl';
   /** Gradient all-reduce bucket size in bytes (default 25 MiB). */

@@ -340,7 +340,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     if (dist) {
       const a = await trainer.attachDistributed({
         rank: dist.rank, worldSize: dist.worldSize, masterAddr: dist.masterAddr, masterPort: dist.masterPort,
-        timeoutSeconds: dist.timeoutSeconds, backend: dist.backend,
+        timeoutSeconds: dist.timeoutSeconds, rendezvousTimeoutSeconds: dist.rendezvousTimeoutSeconds, backend: dist.backend,
       });
       log(`data-parallel: rank ${a.rank} of ${a.worldSize} (${a.backend}), global batch ${globalBatch} = ${c.batchSize} × ${c.gradAccum} × ${a.worldSize}`);
     }

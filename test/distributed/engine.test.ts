@@ -112,7 +112,8 @@ dtest('a stuck rank (SIGSTOP): the other fails after the collective timeout, not
   const port = await freePort();
   const out = join(tempDir(), 'out.json');
   const timeout = 4;
-  const env = (rank: number) => ({ WORLD_SIZE: '2', RANK: String(rank), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), EYEMULATOR_DIST_TIMEOUT: String(timeout) });
+  // The ranks may start seconds apart on a busy machine: a long rendezvous, a short collective timeout.
+  const env = (rank: number) => ({ WORLD_SIZE: '2', RANK: String(rank), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), EYEMULATOR_DIST_TIMEOUT: String(timeout), EYEMULATOR_DIST_RENDEZVOUS_TIMEOUT: '120' });
   const r0 = startRank([out, 'full', 'float32', '100000', '0'], env(0));
   const r1 = startRank([out, 'full', 'float32', '100000', '0'], env(1));
   let seen = 0;

@@ -10,10 +10,10 @@ test('no WORLD_SIZE: one process (null)', (t) => {
 
 test('the torchrun variables, with defaults for the optional ones', (t) => {
   t.deepEqual(distributedFromEnv({ WORLD_SIZE: '4', RANK: '3' }), {
-    worldSize: 4, rank: 3, localRank: 3, masterAddr: '127.0.0.1', masterPort: 29500, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, backend: undefined,
+    worldSize: 4, rank: 3, localRank: 3, masterAddr: '127.0.0.1', masterPort: 29500, timeoutSeconds: DEFAULT_TIMEOUT_SECONDS, rendezvousTimeoutSeconds: undefined, backend: undefined,
   });
-  t.deepEqual(distributedFromEnv({ WORLD_SIZE: '8', RANK: '5', LOCAL_RANK: '1', MASTER_ADDR: 'node0', MASTER_PORT: '29400', EYEMULATOR_DIST_TIMEOUT: '30' }), {
-    worldSize: 8, rank: 5, localRank: 1, masterAddr: 'node0', masterPort: 29400, timeoutSeconds: 30, backend: undefined,
+  t.deepEqual(distributedFromEnv({ WORLD_SIZE: '8', RANK: '5', LOCAL_RANK: '1', MASTER_ADDR: 'node0', MASTER_PORT: '29400', EYEMULATOR_DIST_TIMEOUT: '30', EYEMULATOR_DIST_RENDEZVOUS_TIMEOUT: '600' }), {
+    worldSize: 8, rank: 5, localRank: 1, masterAddr: 'node0', masterPort: 29400, timeoutSeconds: 30, rendezvousTimeoutSeconds: 600, backend: undefined,
   });
 });
 
