@@ -8,7 +8,7 @@
  * `--train-targets`: training-set targets for CrystalBLEU's trivially shared n-grams — a .jsonl
  * file (field `reference`, `target` or `content`, first present) or plain text, one per line.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
 import { evaluate, headline, TASKS, type EvalExample, type EvalResult, type Task } from '../../eval/index.ts';
@@ -61,23 +61,33 @@ export async function readPredictions(file: string): Promise<EvalExample[]> {
   return out;
 }
 
-export function readTrainTargets(file: string): string[] {
+/**
+ * Training targets for CrystalBLEU: a .jsonl file (field reference, target or content) or plain
+ * text, one per line. Read line by line with the JSONL cap (a longer line is an InputError naming
+ * file:line, never buffered whole).
+ */
+export async function readTrainTargets(file: string): Promise<string[]> {
   if (!existsSync(file)) throw new InputError('file not found', { file });
-  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
-  if (!file.endsWith('.jsonl')) return lines.filter((l) => l.trim() !== '');
+  const jsonl = file.endsWith('.jsonl');
   const out: string[] = [];
-  lines.forEach((l, i) => {
-    if (l.trim() === '') return;
+  for await (const l of readBoundedLines(file)) {
+    if (l.text === undefined) throw new InputError(`line of ${l.bytes} bytes, longer than the ${MAX_JSONL_LINE_BYTES / 2 ** 20} MiB a training target may hold`, { file, line: l.line });
+    const text = l.line === 1 ? stripBom(l.text) : l.text;
+    if (text.trim() === '') continue;
+    if (!jsonl) {
+      out.push(text);
+      continue;
+    }
     let obj: Record<string, unknown>;
     try {
-      obj = JSON.parse(stripBom(l)) as Record<string, unknown>;
+      obj = JSON.parse(text) as Record<string, unknown>;
     } catch (err) {
-      throw new InputError(`not valid JSON (${(err as Error).message})`, { file, line: i + 1 });
+      throw new InputError(`not valid JSON (${(err as Error).message})`, { file, line: l.line });
     }
     const field = ['reference', 'target', 'content'].find((f) => typeof obj?.[f] === 'string');
-    if (!field) throw new InputError('no string field "reference", "target" or "content"', { file, line: i + 1 });
+    if (!field) throw new InputError('no string field "reference", "target" or "content"', { file, line: l.line });
     out.push(obj[field] as string);
-  });
+  }
   return out;
 }
 
@@ -125,7 +135,7 @@ const command: CommandModule<object, Args> = {
       .option('crystal-k', { type: 'number', default: 500, describe: 'CrystalBLEU: how many most frequent n-grams to ignore' }),
   handler: async (argv) => {
     const examples = await readPredictions(argv.preds);
-    const trainTargets = argv['train-targets'] ? readTrainTargets(argv['train-targets']) : undefined;
+    const trainTargets = argv['train-targets'] ? await readTrainTargets(argv['train-targets']) : undefined;
     const result = await evaluate(examples, argv.task, { trainTargets, lang: argv.lang, crystalK: argv['crystal-k'] });
     if (argv.json) console.log(JSON.stringify(headline(result)));
     else console.log(formatTable(result));
