@@ -156,3 +156,30 @@ test('AOIs: a header alone, or only line boxes, is an InputError', async (t) => 
   const ok = await readAois(tmp('a.csv', 'x,y,width,height,token\n1,2,3,4,foo\n'));
   t.is(ok.aois.length, 1);
 });
+
+// --- CLI: generate prompts, forward options ---------------------------------------------------------
+
+test('generate: a prompt longer than the model\'s positions is refused before the model loads', async (t) => {
+  const { runCli } = await import('../../scripts/fuzz/harness.ts');
+  const dir = tempDir();
+  writeFileSync(join(dir, 'tokenizer.json'), readFileSync(LLAMA3_TOK));
+  // no model.safetensors: the refusal must come before any load
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ architectures: ['LlamaForCausalLM'], model_type: 'llama', vocab_size: 4096, max_position_embeddings: 16 }));
+  const data = join(dir, 'prompts.jsonl');
+  writeFileSync(data, JSON.stringify({ id: 'long', input: 'int x = 1; '.repeat(200) }) + '\n');
+  const r = await runCli(['generate', '--model', dir, '--data', data]);
+  t.is(r.ending, 'typed-error');
+  t.regex(r.message, /prompts\.jsonl: example long: the prompt holds \d+ tokens, more than the model's 16 positions/);
+  const p = await runCli(['generate', '--model', dir, '--prompt', 'int x = 1; '.repeat(200)]);
+  t.is(p.ending, 'typed-error');
+  t.regex(p.message, /--prompt: the prompt holds/);
+});
+
+test('model forward: --gamma / --beta NaN or Infinity is an OptionError', async (t) => {
+  const { runCli } = await import('../../scripts/fuzz/harness.ts');
+  for (const [k, v] of [['--gamma', 'NaN'], ['--beta', 'Infinity']]) {
+    const r = await runCli(['model', 'forward', '--model', tempDir(), '--batch', 'b.json', '--out', 'o.safetensors', k, v]);
+    t.is(r.ending, 'typed-error');
+    t.regex(r.message, new RegExp(`${k} must be a finite number`));
+  }
+});
