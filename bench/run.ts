@@ -47,7 +47,8 @@ function keptSections(path: string, ran: string[]): string[] {
   return parts.filter((p) => {
     const title = p.slice(3).split('\n')[0];
     const bench = BENCH_OF_TITLE.find(([prefix]) => title.startsWith(prefix))?.[1];
-    return bench !== undefined && !ran.includes(bench) && !p.startsWith('## Crashed');
+    // Sections of no benchmark (written by hand, e.g. the fuzzing figures) are kept too.
+    return !(bench !== undefined && ran.includes(bench)) && !p.startsWith('## Crashed');
   }).map((p) => p.replace(/\s+$/, '') + '\n');
 }
 if (onlyList && onlyList.some((n) => !BENCHES.includes(n))) {
