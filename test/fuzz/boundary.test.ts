@@ -183,3 +183,15 @@ test('model forward: --gamma / --beta NaN or Infinity is an OptionError', async 
     t.regex(r.message, new RegExp(`${k} must be a finite number`));
   }
 });
+
+test('tokenizer encode --file: a file over 16 MiB is refused before it is read', async (t) => {
+  const { runCli } = await import('../../scripts/fuzz/harness.ts');
+  const { truncateSync } = await import('node:fs');
+  const big = tmp('big.txt', '');
+  truncateSync(big, 17 * 2 ** 20); // sparse: no 17 MiB written
+  const dir = tempDir();
+  writeFileSync(join(dir, 'tokenizer.json'), readFileSync(LLAMA3_TOK));
+  const r = await runCli(['tokenizer', 'encode', '--model', dir, '--file', big]);
+  t.is(r.ending, 'typed-error');
+  t.regex(r.message, /big\.txt: 17825792 bytes, more than the 16 MiB/);
+});

@@ -9,7 +9,7 @@
  * prompt_ids, bos, training_eos, post_processor, stop_ids, pad, files, notes}.
  * `--file`: the file's whole content is the text (UTF-8; a leading BOM is dropped).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { loadModelTokenizer, type EncodedText, type ModelTokenizer } from '../../../model/tokenizer.ts';
 import { InputError, OptionError } from '../../../util/errors.ts';
@@ -67,6 +67,9 @@ export function formatEncodeReport(r: Awaited<ReturnType<typeof encodeReport>>):
   return lines.join('\n');
 }
 
+/** Largest --file `tokenizer encode` reads (16 MiB). */
+export const MAX_ENCODE_FILE_BYTES = 16 * 2 ** 20;
+
 const encodeCmd: CommandModule = {
   command: 'encode',
   describe: 'show the ids, tokens and offsets of a text exactly as training and generation feed them, with BOS/EOS, stop and pad ids',
@@ -82,11 +85,17 @@ const encodeCmd: CommandModule = {
     if ((a.text === undefined) === (a.file === undefined)) throw new OptionError('give exactly one of --text or --file');
     let text: string;
     if (a.file !== undefined) {
+      // Every token is printed with its offsets: beyond a few MB the report itself would take
+      // gigabytes (one object per token), so larger files are refused before reading them.
+      let size: number;
       try {
-        text = stripBom(readFileSync(a.file as string, 'utf8'));
+        size = statSync(a.file as string).size;
+        text = size > MAX_ENCODE_FILE_BYTES ? '' : stripBom(readFileSync(a.file as string, 'utf8'));
       } catch (e) {
         throw new InputError(`cannot read (${(e as Error).message})`, { file: a.file as string }, { cause: e });
       }
+      if (size > MAX_ENCODE_FILE_BYTES)
+        throw new InputError(`${size} bytes, more than the ${MAX_ENCODE_FILE_BYTES / 2 ** 20} MiB tokenizer encode shows token by token: encode a part of it`, { file: a.file as string });
     } else text = String(a.text);
     const tok = await loadModelTokenizer(a.model as string, a.tokenizer as string | undefined);
     const r = await encodeReport(tok, text, a.special as boolean);
