@@ -39,6 +39,8 @@ export interface LaunchOptions {
   /** Forwarded to every rank as SIGINT (first abort) or SIGKILL (second). */
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Rank 0 prints only errors too (no log lines, no progress): for tests and services. Default false. */
+  quiet?: boolean;
   /** Extra environment for the workers (tests). */
   env?: NodeJS.ProcessEnv;
   /** Called with each rank's pid once it is started (tests, supervisors). */
@@ -112,6 +114,7 @@ export async function launchLocal(runConfig: unknown, runDir: string, o: LaunchO
           MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port),
           EYEMULATOR_DIST_TIMEOUT: String(o.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
           EYEMULATOR_LAUNCHER_PID: String(process.pid),
+          ...(o.quiet ? { EYEMULATOR_WORKER_QUIET: '1' } : {}),
           OMP_NUM_THREADS: String(threads),
         },
       });

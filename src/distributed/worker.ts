@@ -4,8 +4,8 @@
  *
  *   WORLD_SIZE=… RANK=… MASTER_ADDR=… MASTER_PORT=… node [--import tsx] src/distributed/worker.ts RUN_DIR RUN_CONFIG.json [--resume]
  *
- * `workerEntry()` (launch.ts) picks the sources or dist/ form. Rank 0 logs to stderr; other ranks
- * print only their errors, prefixed with their rank. Exit code 0: trained; 130: interrupted by
+ * `workerEntry()` (launch.ts) picks the sources or dist/ form. Rank 0 logs to stderr (unless
+ * EYEMULATOR_WORKER_QUIET=1); other ranks print only their errors, prefixed with their rank. Exit code 0: trained; 130: interrupted by
  * SIGINT/SIGTERM (all ranks stop at the same step, rank 0 saves the state; a second signal quits at
  * once); 1: failed (the message says why: a DistributedError names the rank and collective);
  * 2: bad arguments. With EYEMULATOR_LAUNCHER_PID set, a worker whose launcher is gone exits 1.
@@ -49,7 +49,7 @@ try {
   if (!distributed) fail('WORLD_SIZE and RANK are not set (run through eyemulator train --nproc N, torchrun or a scheduler that sets them)', 2);
   rank = distributed!.rank;
   const config = parseRunConfig(readJsonFile(configPath), configPath);
-  const quiet = rank !== 0;
+  const quiet = rank !== 0 || process.env.EYEMULATOR_WORKER_QUIET === '1';
   await trainRun(config, runDir, {
     resume, signal: ac.signal, distributed: distributed!,
     log: quiet ? () => {} : write,

@@ -62,7 +62,7 @@ function maxAbs(a: Map<string, Float32Array>, b: Map<string, Float32Array>): num
 // relative per step and 1.9e-8 in the weights); the 2-process sums differ only in order as well.
 const LOSS_RTOL = 1e-5;
 const WEIGHT_ATOL = 1e-6;
-const quiet = { log: () => {} };
+const quiet = { log: () => {}, quiet: true };
 
 for (const lora of [false, true]) {
   dtest(`${lora ? 'LoRA' : 'full fine-tuning'}, variant full, γ 0.1: 2 processes × batch 4 = batch 4 × accumulation 2 = batch 8 (float32 tolerance)`, async (t) => {
@@ -80,7 +80,7 @@ for (const lora of [false, true]) {
       },
     });
     await trainRun(config(tok, { ...extra, batchSize: 4, gradAccum: 2 }), dirs.accum, quiet);
-    await launchLocal(config(tok, { ...extra, batchSize: 4 }), dirs.dp, { nproc: 2, timeoutSeconds: 60, log: () => {} });
+    await launchLocal(config(tok, { ...extra, batchSize: 4 }), dirs.dp, { nproc: 2, timeoutSeconds: 60, log: () => {}, quiet: true });
     t.true(halves.some(([a, b]) => a !== b), `the ranks hold uneven loss-position counts: ${JSON.stringify(halves)}`);
     const [rd, ra, rb] = [readStepRecords(dirs.dp), readStepRecords(dirs.accum), readStepRecords(dirs.big)];
     t.is(rd.length, 5);
@@ -108,7 +108,7 @@ dtest('a killed 2-process run resumes bit-identically; resuming with another wor
   const tok = byteTokenizer();
   const cfg = config(tok, { batchSize: 4, loraRank: 4 });
   const a = join(tempDir(), 'a'), b = join(tempDir(), 'b');
-  await launchLocal(cfg, a, { nproc: 2, timeoutSeconds: 60, log: () => {} });
+  await launchLocal(cfg, a, { nproc: 2, timeoutSeconds: 60, log: () => {}, quiet: true });
   // Kill both ranks once the end-of-epoch-1 state (step 3) is on disk; the run continues from there.
   const pids: number[] = [];
   const state = join(b, 'state', 'trainer.safetensors');
@@ -117,12 +117,12 @@ dtest('a killed 2-process run resumes bit-identically; resuming with another wor
     clearInterval(watcher);
     for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
   }, 20);
-  const err = await t.throwsAsync(launchLocal(cfg, b, { nproc: 2, timeoutSeconds: 60, log: () => {}, onSpawn: (_r, pid) => pids.push(pid) }), { instanceOf: DistributedLaunchError });
+  const err = await t.throwsAsync(launchLocal(cfg, b, { nproc: 2, timeoutSeconds: 60, log: () => {}, quiet: true, onSpawn: (_r, pid) => pids.push(pid) }), { instanceOf: DistributedLaunchError });
   clearInterval(watcher);
   t.regex(err!.message, /rank [01] \(pid \d+\) was killed by SIGKILL/);
   if (existsSync(join(b, 'train-done.json'))) { t.log('the run finished before the kill; nothing to resume'); return; }
   await t.throwsAsync(trainRun(cfg, b, { ...quiet, resume: true }), { instanceOf: OptionError, message: /saved by a run of 2 process\(es\).*this one has 1.*--nproc 2/ });
-  await launchLocal(cfg, b, { nproc: 2, resume: true, timeoutSeconds: 60, log: () => {} });
+  await launchLocal(cfg, b, { nproc: 2, resume: true, timeoutSeconds: 60, log: () => {}, quiet: true });
   t.deepEqual(readFileSync(weightsFile(b, true)), readFileSync(weightsFile(a, true)), 'final adapter bit-identical');
   t.deepEqual(readStepRecords(b).map((r) => [r.step, r.loss, r.tokens]), readStepRecords(a).map((r) => [r.step, r.loss, r.tokens]));
 });
@@ -131,17 +131,17 @@ dtest('an interrupt (the launcher forwards SIGINT) stops both ranks after the sa
   const tok = byteTokenizer();
   const cfg = config(tok, { batchSize: 4, loraRank: 4 });
   const a = join(tempDir(), 'a'), b = join(tempDir(), 'b');
-  await launchLocal(cfg, a, { nproc: 2, timeoutSeconds: 60, log: () => {} });
+  await launchLocal(cfg, a, { nproc: 2, timeoutSeconds: 60, log: () => {}, quiet: true });
   const ac = new AbortController();
   const metrics = join(b, 'metrics.jsonl');
   const watcher = setInterval(() => { if (existsSync(metrics) && readFileSync(metrics, 'utf8').includes('"type":"step"')) { clearInterval(watcher); ac.abort(); } }, 20);
-  const r = await launchLocal(cfg, b, { nproc: 2, timeoutSeconds: 60, log: () => {}, signal: ac.signal }).then(() => 'finished', (e: unknown) => e);
+  const r = await launchLocal(cfg, b, { nproc: 2, timeoutSeconds: 60, log: () => {}, quiet: true, signal: ac.signal }).then(() => 'finished', (e: unknown) => e);
   clearInterval(watcher);
   if (r === 'finished') { t.log('the run finished before the interrupt arrived'); t.pass(); return; }
   t.true(r instanceof InterruptedError, String(r));
   const steps = readStepRecords(b).length;
   t.true(steps >= 1 && steps < 5, `${steps} steps before the stop`);
-  await launchLocal(cfg, b, { nproc: 2, resume: true, timeoutSeconds: 60, log: () => {} });
+  await launchLocal(cfg, b, { nproc: 2, resume: true, timeoutSeconds: 60, log: () => {}, quiet: true });
   t.deepEqual(readFileSync(weightsFile(b, true)), readFileSync(weightsFile(a, true)), `stopped after step ${steps}`);
   t.deepEqual(readStepRecords(b).map((x) => [x.step, x.loss, x.tokens]), readStepRecords(a).map((x) => [x.step, x.loss, x.tokens]));
 });
@@ -160,7 +160,7 @@ dtest('SIGKILL of one worker: the launcher stops the other and rejects naming th
     killedAt = performance.now();
     process.kill(pids[1], 'SIGKILL');
   }, 20);
-  const err = await t.throwsAsync(launchLocal(cfg, dir, { nproc: 2, timeoutSeconds: timeout, log: () => {}, onSpawn: (r, pid) => { pids[r] = pid; } }), { instanceOf: DistributedLaunchError });
+  const err = await t.throwsAsync(launchLocal(cfg, dir, { nproc: 2, timeoutSeconds: timeout, log: () => {}, quiet: true, onSpawn: (r, pid) => { pids[r] = pid; } }), { instanceOf: DistributedLaunchError });
   const secs = (performance.now() - killedAt) / 1000;
   clearInterval(watcher);
   t.log(`launcher rejected ${secs.toFixed(2)} s after rank 1 was killed (timeout ${timeout} s): ${err!.message}`);
