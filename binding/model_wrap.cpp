@@ -1,5 +1,6 @@
 #include "model_wrap.h"
 
+#include "args.h"
 #include "checkpoint.h"
 #include "convert.h"
 #include "inspect.h"
@@ -12,31 +13,6 @@ namespace eyebind {
 namespace {
 
 Napi::FunctionReference* g_ctor = nullptr;
-
-Napi::Object opts_of(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() > i && info[i].IsObject()) return info[i].As<Napi::Object>();
-  return Napi::Object::New(info.Env());
-}
-
-std::string str_opt(const Napi::Object& o, const char* k, const std::string& def) {
-  Napi::Value v = o.Get(k);
-  if (v.IsUndefined() || v.IsNull()) return def;
-  if (!v.IsString()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + k + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
-std::string str_arg(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsString()) eye::fail(eye::ErrorCode::Argument, std::string(what) + " must be a string");
-  return info[i].As<Napi::String>().Utf8Value();
-}
-
-// Locks the model and refuses disposed/empty ones.
-std::unique_lock<std::mutex> lock_live(eye::ModelHandle& h) {
-  std::unique_lock<std::mutex> lk(h.mu);
-  if (h.disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
-  if (!h.model) eye::fail(eye::ErrorCode::State, "the model holds no weights yet (call load or init first)");
-  return lk;
-}
 
 Napi::Object model_info(Napi::Env env, eye::ModelHandle& h) {
   const auto& c = h.model->config;
@@ -128,7 +104,7 @@ class SaveWorker : public PromiseWorker {
   SaveWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::string dir, std::string dtype, uint64_t max_shard)
       : PromiseWorker(env), h_(std::move(h)), dir_(std::move(dir)), dtype_(std::move(dtype)), max_shard_(max_shard) {}
   void Run() override {
-    auto lk = lock_live(*h_);
+    auto lk = lock_model(*h_);
     eye::save_model(h_->model, dir_, dtype_.empty() ? h_->dtype : eye::parse_dtype(dtype_), max_shard_);
   }
   Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
@@ -145,7 +121,7 @@ class ForwardWorker : public PromiseWorker {
       : PromiseWorker(env), h_(std::move(h)), b_(std::move(b)), o_(std::move(o)), threads_(threads) {}
   void Run() override {
     eye::use_threads(threads_);
-    auto lk = lock_live(*h_);
+    auto lk = lock_model(*h_);
     r_ = eye::inspect_forward(h_->model, to_engine_batch(b_, h_->device), o_);
   }
   Napi::Value Result(Napi::Env env) override {
@@ -191,14 +167,6 @@ torch::Tensor find_tensor(eye::CausalLMImpl& m, const std::string& name) {
 
 }  // namespace
 
-int threads_option(const Napi::Object& o) {
-  Napi::Value v = o.Get("threads");
-  if (v.IsUndefined() || v.IsNull()) return 0;
-  if (!v.IsNumber() || v.As<Napi::Number>().Int32Value() < 0)
-    eye::fail(eye::ErrorCode::Argument, "option threads must be a non-negative integer");
-  return v.As<Napi::Number>().Int32Value();
-}
-
 Napi::Function ModelWrap::Init(Napi::Env env) {
   Napi::Function f = DefineClass(env, "Model",
                                  {InstanceMethod("load", &ModelWrap::Load), InstanceMethod("init", &ModelWrap::InitWeights),
@@ -229,10 +197,10 @@ ModelWrap* ModelWrap::Unwrap(const Napi::Value& v) {
 
 Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    std::string dir = str_arg(info, 0, "load(dir)");
-    Napi::Object o = opts_of(info, 1);
-    const std::string dev = str_opt(o, "device", "cpu");
-    const std::string dt = str_opt(o, "dtype", "auto");  // "auto" = the checkpoint's dtype
+    std::string dir = string_arg(info, 0, "load(dir)");
+    Napi::Object o = options_arg(info, 1);
+    const std::string dev = string_option(o, "device", "cpu");
+    const std::string dt = string_option(o, "dtype", "auto");  // "auto" = the checkpoint's dtype
     std::optional<torch::ScalarType> dtype;
     if (dt != "auto") dtype = eye::parse_dtype(dt);
     auto* w = new LoadWorker(info.Env(), h_, dir, dtype, threads_option(o), false, 0,
@@ -245,15 +213,15 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::InitWeights(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    std::string cfg = str_arg(info, 0, "init(configPath)");
-    Napi::Object o = opts_of(info, 1);
+    std::string cfg = string_arg(info, 0, "init(configPath)");
+    Napi::Object o = options_arg(info, 1);
     Napi::Value s = o.Get("seed");
     if (!s.IsNumber()) eye::fail(eye::ErrorCode::Argument, "init needs an integer option seed");
     double seed = s.As<Napi::Number>().DoubleValue();
     if (seed < 0 || seed != static_cast<double>(static_cast<uint64_t>(seed)))
       eye::fail(eye::ErrorCode::Argument, "option seed must be a non-negative integer");
-    const std::string dev = str_opt(o, "device", "cpu");
-    std::string idt = str_opt(o, "dtype", "float32");
+    const std::string dev = string_option(o, "device", "cpu");
+    std::string idt = string_option(o, "dtype", "float32");
     if (idt == "auto") idt = "float32";  // a config has no weights to take a dtype from
     auto* w = new LoadWorker(info.Env(), h_, cfg, eye::parse_dtype(idt), threads_option(o), true,
                              static_cast<uint64_t>(seed), eye::parse_device(dev), dev);
@@ -265,9 +233,9 @@ Napi::Value ModelWrap::InitWeights(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    std::string dir = str_arg(info, 0, "save(dir)");
-    Napi::Object o = opts_of(info, 1);
-    std::string dt = str_opt(o, "dtype", "");
+    std::string dir = string_arg(info, 0, "save(dir)");
+    Napi::Object o = options_arg(info, 1);
+    std::string dt = string_option(o, "dtype", "");
     if (!dt.empty()) eye::parse_dtype(dt);  // validate now, on the JS thread
     // maxShardSize: bytes or "5GB"-style (HF's max_shard_size); default transformers v5's 50GB.
     uint64_t max_shard = eye::kDefaultMaxShardSize;
@@ -292,7 +260,7 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     if (info.Length() < 1) eye::fail(eye::ErrorCode::Argument, "forward(batch, options?) needs a batch");
     JsBatch b = read_batch(info[0], "batch");
-    Napi::Object o = opts_of(info, 1);
+    Napi::Object o = options_arg(info, 1);
     eye::InspectOptions io;
     io.grads = o.Get("grads").ToBoolean().Value();
     io.normalize_by_weights = o.Get("normalizeByWeights").ToBoolean().Value();
@@ -323,24 +291,24 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    auto lk = lock_live(*h_);
+    auto lk = lock_model(*h_);
     return model_info(info.Env(), *h_);
   });
 }
 
 Napi::Value ModelWrap::GetParameter(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    std::string name = str_arg(info, 0, "getParameter(name)");
-    auto lk = lock_live(*h_);
+    std::string name = string_arg(info, 0, "getParameter(name)");
+    auto lk = lock_model(*h_);
     return tensor_to_js(info.Env(), find_tensor(*h_->model, name));
   });
 }
 
 Napi::Value ModelWrap::SetParameter(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    std::string name = str_arg(info, 0, "setParameter(name, data)");
+    std::string name = string_arg(info, 0, "setParameter(name, data)");
     if (info.Length() < 2) eye::fail(eye::ErrorCode::Argument, "setParameter(name, data) needs data");
-    auto lk = lock_live(*h_);
+    auto lk = lock_model(*h_);
     torch::Tensor p = find_tensor(*h_->model, name);
     torch::Tensor src = view_typed_array(info[1], p.sizes().vec(), "setParameter data for " + name);
     if (!src.is_floating_point()) eye::fail(eye::ErrorCode::Argument, "setParameter data must be Float32Array or Float64Array");

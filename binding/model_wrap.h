@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "args.h"  // threads_option, for the other wrappers
 #include "engine.h"
 
 namespace eyebind {
@@ -34,12 +35,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value MergeLora(const Napi::CallbackInfo& info);
   Napi::Value LoraInfo(const Napi::CallbackInfo& info);
   Napi::Value SetAdaptersEnabled(const Napi::CallbackInfo& info);
+  // model_generate.cpp
   Napi::Value Generate(const Napi::CallbackInfo& info);
 
   std::shared_ptr<eye::ModelHandle> h_;
 };
-
-// Reads {threads} from an options object (0 = default).
-int threads_option(const Napi::Object& o);
 
 }  // namespace eyebind

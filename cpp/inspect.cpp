@@ -4,6 +4,8 @@
 #include "loss.h"
 #include "trainer.h"
 
+#include <optional>
+
 namespace eye {
 
 InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOptions& o) {
@@ -13,7 +15,10 @@ InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOpti
       fail(ErrorCode::Argument, "attention layer " + std::to_string(l) + " does not exist (model has " +
                                     std::to_string(model->config.num_hidden_layers) + " layers)");
   model->eval();
-  torch::GradMode::set_enabled(o.grads);
+  // Grad mode is per thread and libuv reuses its worker threads: a scoped guard puts the caller's
+  // mode back however this returns (a typed error mid-forward included). Recording stops after
+  // the backward pass (grad_mode.reset()): the copies handed back to JS need no graph.
+  std::optional<torch::AutoGradMode> grad_mode(std::in_place, o.grads);
   AttentionCapture cap;
   cap.layers = o.attention_layers;
   InspectResult r;
@@ -43,7 +48,8 @@ InspectResult inspect_forward(CausalLM& model, const Batch& b, const InspectOpti
     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
     for (auto& kv : model->lora_tensors()) kv.second.mutable_grad() = torch::Tensor();
   }
-  torch::GradMode::set_enabled(false);
+  grad_mode.reset();
+  torch::NoGradGuard no_grad;
   // Everything handed back to JS is copied to the CPU here, off the JS thread.
   const auto out_t = logits.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
   r.logits = logits.detach().to(torch::kCPU, out_t).contiguous();
