@@ -66,6 +66,9 @@ export function curveQuantity(g: GroupReport): 'ce' | 'loss' {
   return g.curves.every((c) => c.points.every((p) => p.ce !== undefined)) ? 'ce' : 'loss';
 }
 
+/** Curve points averaged on each side of a point (the curves hold ≤ 200 points per run). */
+const SMOOTH = 5;
+
 /** Curves: colour = variant, dash = seed (both in the legend), one line per variant × seed. */
 export function curveSpec(g: GroupReport): Record<string, unknown> | null {
   const q = curveQuantity(g);
@@ -84,10 +87,13 @@ export function curveSpec(g: GroupReport): Record<string, unknown> | null {
     width: 520,
     height: 280,
     data: { values },
+    // A centred running mean over ±SMOOTH points: per-step values swing with each batch's content
+    // (the same batches for every variant), which hides the variants' differences.
+    transform: [{ window: [{ op: 'mean', field: 'value', as: 'smoothed' }], frame: [-SMOOTH, SMOOTH], groupby: ['variant', 'seed'], sort: [{ field: 'step' }] }],
     mark: { type: 'line', strokeWidth: 1.5, opacity: 0.85 },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'optimizer step' },
-      y: { field: 'value', type: 'quantitative', title: q === 'ce' ? 'CE (nats/token)' : 'training objective', scale: { zero: false } },
+      y: { field: 'smoothed', type: 'quantitative', title: `${q === 'ce' ? 'CE (nats/token)' : 'training objective'}, running mean of ${2 * SMOOTH + 1} points`, scale: { zero: false } },
       color: { field: 'variant', type: 'nominal', title: 'variant', sort: variants, scale: variantColors(g, variants) },
       strokeDash: { field: 'seed', type: 'nominal', title: 'seed', sort: seeds },
       detail: { field: 'seed', type: 'nominal' },
