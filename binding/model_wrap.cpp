@@ -122,6 +122,9 @@ class ForwardWorker : public PromiseWorker {
   void Run() override {
     eye::use_threads(threads_);
     auto lk = lock_model(*h_);
+    // Rows longer than the model's positions or ids past its vocabulary: refused before anything
+    // is allocated for the forward (the engine's own checks run after the device copy).
+    check_batch_limits(b_, h_->model->config.vocab_size, h_->model->config.max_position_embeddings, "batch");
     r_ = eye::inspect_forward(h_->model, to_engine_batch(b_, h_->device), o_);
   }
   Napi::Value Result(Napi::Env env) override {
@@ -270,6 +273,8 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
     if (beta.IsNumber()) io.beta = beta.As<Napi::Number>().DoubleValue();
     Napi::Value gamma = o.Get("gamma");
     if (gamma.IsNumber()) io.gamma = gamma.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(io.beta) || !std::isfinite(io.gamma))
+      eye::fail(eye::ErrorCode::Argument, "forward options beta and gamma must be finite numbers");
     Napi::Value layers = o.Get("attentionLayers");
     if (layers.IsArray()) {
       Napi::Array a = layers.As<Napi::Array>();

@@ -1,5 +1,7 @@
 #include "trainer_wrap.h"
 
+#include <cmath>
+
 #include "convert.h"
 #include "model_wrap.h"
 
@@ -27,6 +29,9 @@ class StepWorker : public PromiseWorker {
     if (h_->disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
     if (!t_) eye::fail(eye::ErrorCode::State, "the trainer was disposed");
     std::vector<eye::Batch> bs;
+    for (size_t i = 0; i < b_.size(); ++i)  // before anything is allocated (see check_batch_limits)
+      check_batch_limits(b_[i], h_->model->config.vocab_size, h_->model->config.max_position_embeddings,
+                         b_.size() == 1 ? std::string("batch") : "batch[" + std::to_string(i) + "]");
     for (auto& b : b_) bs.push_back(to_engine_batch(b, h_->device));
     r_ = t_->step(bs, stop_);
   }
@@ -152,7 +157,11 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     t.gradient_checkpointing = o.Get("gradientCheckpointing").ToBoolean().Value();
     t.gamma = num_opt(o, "gamma", 0.0);
     t.beta = num_opt(o, "beta", 0.1);
-    if (t.gamma < 0) eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be non-negative");
+    if (!(t.gamma >= 0) || !std::isfinite(t.gamma))
+      eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be a finite non-negative number");
+    if (!std::isfinite(t.beta)) eye::fail(eye::ErrorCode::Argument, "trainer option beta must be a finite number");
+    if (!std::isfinite(t.schedule.lr) || !std::isfinite(t.max_grad_norm) || !std::isfinite(t.adamw.weight_decay))
+      eye::fail(eye::ErrorCode::Argument, "trainer options lr, maxGradNorm and weightDecay must be finite numbers");
     threads_ = threads_option(o);
     std::lock_guard<std::mutex> lk(h_->mu);
     if (h_->disposed || !h_->model) eye::fail(eye::ErrorCode::State, "the model is disposed or holds no weights");

@@ -32,7 +32,7 @@ import { checkDistributed, rankDevice, type DistributedOptions } from '../distri
 import { readSafetensorsHeader } from '../model/safetensors-header.ts';
 import { Model } from '../model/model.ts';
 import { unappliedDropout, type HfConfig } from '../model/config.ts';
-import { assertTokenizerFitsModel, loadModelTokenizer, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
+import { assertTokenizerFitsModel, loadModelTokenizer, tokenizerFileVocabSize, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
 import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../model/generation-config.ts';
 import { Trainer } from './trainer.ts';
 import { parseRunConfig, type RunConfig } from './config.ts';
@@ -214,8 +214,8 @@ async function startModel(c: RunConfig, runDir: string, threads?: number, privat
   if (!privateInit && existsSync(join(initDir, 'model.safetensors'))) return { model: await Model.load(initDir, { dtype: initDtype, threads, device: c.device }), baseDir: initDir, baseName: initDir };
   const tokPath = resolve(c.tokenizer!);
   if (!existsSync(tokPath)) throw new InputError('no such tokenizer.json', { file: tokPath });
-  const tj = readJsonFile<{ model?: { vocab?: Record<string, number> }; added_tokens?: Array<{ id: number; content: string }> }>(tokPath);
-  const vocab = Math.max(...Object.values(tj.model?.vocab ?? {}), ...(tj.added_tokens ?? []).map((t) => t.id)) + 1;
+  // Through the tokenizers library (ids as it numbers them, sparse vocabularies refused), not the raw JSON.
+  const vocab = tokenizerFileVocabSize(tokPath);
   const special = tokenizerSpecialIds(tokPath);
   const init = c.init!;
   // A rank other than 0 of a new run creates the same seeded model in a folder of its own (rank 0

@@ -31,3 +31,31 @@ test('masks other than 0/1, non-finite or negative weights, negative ids and lab
     model.dispose();
   }
 });
+
+test('rows longer than max_position_embeddings and ids past the vocabulary are refused by forward and by a trainer step before any allocation; γ, β, lr NaN are refused', async (t) => {
+  const { model } = await tinyModel(TINY, { extra: { max_position_embeddings: 8 } });
+  try {
+    const long = randomBatch(TINY.vocabSize, 1, 9);  // 9 > 8 positions
+    const e1 = await t.throwsAsync(model.forward(long), { instanceOf: BatchError });
+    t.regex(e1!.message, /batch\.inputIds rows hold 9 tokens but the model takes at most 8 \(max_position_embeddings\)/);
+    const { Trainer } = await import('../../src/train/trainer.ts');
+    const tr = new Trainer(model, { lr: 1e-3 });
+    const e2 = await t.throwsAsync(tr.step([randomBatch(TINY.vocabSize, 1, 8), long]), { instanceOf: BatchError });
+    t.regex(e2!.message, /batch\[1\]\.inputIds rows hold 9 tokens/);
+    const far = randomBatch(TINY.vocabSize, 1, 8);
+    far.labels[3] = TINY.vocabSize;
+    const e3 = await t.throwsAsync(tr.step(far), { instanceOf: BatchError });
+    t.regex(e3!.message, /labels holds an id outside the vocabulary \[0, 37\)/);
+    t.is(tr.steps, 0);
+    for (const [opts, re] of [[{ gamma: NaN }, /gamma must be (a )?finite/], [{ beta: Infinity }, /beta must be (a )?finite/], [{ lr: NaN }, /lr.* must be (a )?finite|lr must be positive/]] as const) {
+      const e = t.throws(() => new Trainer(model, { lr: 1e-3, ...opts }));
+      t.regex(e!.message, re);
+    }
+    const e4 = await t.throwsAsync(model.forward(randomBatch(TINY.vocabSize, 1, 8), { reference: true, gamma: NaN }));
+    t.regex(e4!.message, /beta and gamma must be finite/);
+    const ok = await tr.step(randomBatch(TINY.vocabSize, 1, 8));
+    t.true(Number.isFinite(ok.loss));
+  } finally {
+    model.dispose();
+  }
+});
