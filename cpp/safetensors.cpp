@@ -308,53 +308,56 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   }
   std::string h = header.dump();
   while ((h.size() + 8) % 8 != 0) h.push_back(' ');  // keep the data section 8-byte aligned
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
-  auto write_all = [&](const void* p, size_t n) {
-    if (n && std::fwrite(p, 1, n, f) != n) {
-      int e = errno;
-      std::fclose(f);
-      std::remove(tmp.c_str());
-      fail(ErrorCode::Checkpoint, tmp + ": write failed: " + std::strerror(e));
-    }
-  };
   uint8_t len[8];
   uint64_t n = h.size();
   for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>((n >> (8 * i)) & 0xff);
-  write_all(len, 8);
-  write_all(h.data(), h.size());
-  for (const auto& t : data) write_all(t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
-  if (std::fflush(f) != 0 || ::fsync(fileno(f)) != 0) {
-    int e = errno;
-    std::fclose(f);
-    std::remove(tmp.c_str());
-    fail(ErrorCode::Checkpoint, tmp + ": flush failed: " + std::strerror(e));
-  }
-  std::fclose(f);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    std::remove(tmp.c_str());
-    fail(ErrorCode::Checkpoint, path + ": rename failed: " + std::strerror(e));
-  }
+  write_file_atomic(path, [&](FILE* f) {
+    auto put = [&](const void* p, size_t k) { return k == 0 || std::fwrite(p, 1, k, f) == k; };
+    if (!put(len, 8) || !put(h.data(), h.size())) return false;
+    for (const auto& t : data)
+      if (!put(t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size())) return false;
+    return true;
+  });
 }
 
-void write_text_atomic(const std::string& path, const std::string& text) {
+namespace {
+// fsync of the folder holding `path`: a rename is durable only once its directory is synced
+// (POSIX), so without it a power loss can bring back the old file after we reported success.
+void sync_parent_folder(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;  // a folder we may not open for reading: the rename is done, durability best effort
+  ::fsync(fd);
+  ::close(fd);
+}
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::function<bool(FILE*)>& body) {
+  // The temp name is the one src/util/atomic-write.ts cleans up after a killed writer (.tmp-<pid>).
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const int e = errno;
-  std::fclose(f);
+  bool ok = body(f) && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  int e = errno;
+  if (std::fclose(f) != 0 && ok) {  // a deferred write error (NFS, quota) surfaces at close
+    ok = false;
+    e = errno;
+  }
   if (!ok) {
     std::remove(tmp.c_str());
     fail(ErrorCode::Checkpoint, tmp + ": write failed: " + std::strerror(e));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int e2 = errno;
+    e = errno;
     std::remove(tmp.c_str());
-    fail(ErrorCode::Checkpoint, path + ": rename failed: " + std::strerror(e2));
+    fail(ErrorCode::Checkpoint, path + ": rename failed: " + std::strerror(e));
   }
+  sync_parent_folder(path);
+}
+
+void write_text_atomic(const std::string& path, const std::string& text) {
+  write_file_atomic(path, [&](FILE* f) { return text.empty() || std::fwrite(text.data(), 1, text.size(), f) == text.size(); });
 }
 
 }  // namespace eye

@@ -9,6 +9,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,8 +63,13 @@ class SafetensorsFile {
   std::map<std::string, std::string> metadata_;
 };
 
-// Writes a text file atomically (temp file beside it, fsync, rename); on failure the temp file is
-// removed and the old file is untouched. Errors are EngineError(Checkpoint) naming the path and cause.
+// The engine's one atomic file writer: `body` writes into a temp file beside `path` (return false
+// on a failed write, errno set); then flush, fsync, a checked close, rename over `path`, and an
+// fsync of the folder so the rename survives a power loss. On failure the temp file is removed and
+// the old file is untouched. Errors are EngineError(Checkpoint) naming the path and the cause.
+void write_file_atomic(const std::string& path, const std::function<bool(FILE*)>& body);
+
+// A text file through write_file_atomic.
 void write_text_atomic(const std::string& path, const std::string& text);
 
 // Writes tensors (contiguous copies are made as needed) atomically: temp file, fsync, rename.
