@@ -1,6 +1,6 @@
 /**
  * `eyemulator generate --model DIR [--adapter DIR] --prompt TEXT | --data FILE.jsonl [--task T]
- * [--max-new N] [--beams K] [--stop S]… [--device cpu|cuda[:N]] --out FILE.jsonl`: one JSON line per example
+ * [--max-new-tokens N] [--beams K] [--stop S]… [--device cpu|cuda[:N]] --out FILE.jsonl`: one JSON line per example
  * {"id","input","prediction","reference","finish","tokens","meanLogprob"}.
  */
 import { join } from 'node:path';
@@ -60,12 +60,14 @@ const generate: CommandModule = {
       .option('prompt', { type: 'string', describe: 'one prompt (or code with --task)' })
       .option('data', { type: 'string', describe: 'JSONL with {"id", "input", "reference"?} per line' })
       .option('task', { choices: ['translation', 'summarization', 'completion'], describe: 'wrap each input in the task prompt template' })
-      .option('max-new', { type: 'number', default: 256 })
-      .option('beams', { type: 'number', default: 1 })
-      .option('batch-size', { type: 'number', default: 8 })
+      .option('max-new-tokens', { type: 'number', describe: 'decoding length limit in new tokens (default 256; HF generate\'s max_new_tokens)' })
+      // The old spelling, kept working but out of --help (one spelling per flag across commands).
+      .option('max-new', { type: 'number', hidden: true })
+      .option('beams', { type: 'number', default: 1, describe: 'beam width (1 = greedy)' })
+      .option('batch-size', { type: 'number', default: 8, describe: 'prompts decoded together' })
       .option('stop', { type: 'string', array: true, describe: 'cut the output at this string (repeatable)' })
       .option('dtype', { choices: ['auto', 'float32', 'bfloat16'], default: 'auto', describe: "weights in memory: auto = the checkpoint's dtype" })
-      .option('threads', { type: 'number' })
+      .option('threads', { type: 'number', describe: 'libtorch threads (default: the machine\'s cores)' })
       .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' })
       .option('out', { type: 'string', describe: 'output JSONL (default: stdout)' }),
   handler: async (a) => {
@@ -95,7 +97,7 @@ const generate: CommandModule = {
       const bar = new cliProgress.SingleBar({ format: 'generate [{bar}] {value}/{total} | ETA {eta}s', noTTYOutput: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
       bar.start(items.length, 0);
       const gens = await generateText(model, tok, items.map((it) => (task ? buildPrompt(task, it.input) : it.input)), {
-        maxNewTokens: a['max-new'] as number, beams: a.beams as number, batchSize: a['batch-size'] as number,
+        maxNewTokens: (a['max-new-tokens'] ?? a['max-new'] ?? 256) as number, beams: a.beams as number, batchSize: a['batch-size'] as number,
         stop: (a.stop as string[] | undefined) ?? [], threads: a.threads as number | undefined,
         onProgress: (done) => bar.update(done),
       });
