@@ -48,8 +48,11 @@ test('model init/info/forward and generate from the command line', async (t) => 
   const data = join(tempDir(), 'd.jsonl');
   writeFileSync(data, '{"id":"a","input":"int x;","reference":"int x;"}\n{"id":"b","input":"return 1;"}\n');
   const preds = join(tempDir(), 'p.jsonl');
-  await cli(['generate', '--model', dir, '--data', data, '--task', 'translation', '--max-new', '5', '--out', preds]);
+  // --max-new is the old spelling of --max-new-tokens (a hidden alias); --json adds a summary on stdout
+  const sum = JSON.parse((await cli(['generate', '--model', dir, '--data', data, '--task', 'translation', '--max-new', '5', '--out', preds, '--json'])).stdout);
   const lines = readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.is(sum.n, 2);
+  t.is(sum.tokens, lines.reduce((x: number, l: { tokens: number }) => x + l.tokens, 0));
   t.deepEqual(lines.map((l) => l.id), ['a', 'b']);
   t.is(lines[0].reference, 'int x;');
   t.true(lines.every((l) => typeof l.prediction === 'string' && l.tokens <= 5));

@@ -122,4 +122,7 @@ dtest('tiny experiment end to end: report numbers match the run logs; rerun reus
   const { stdout } = await exec(e.cmd, [...e.args, 'compare', join(out, 'cells', 'translation-n16-baseline-s1'), cell], { maxBuffer: 1 << 24 });
   t.regex(stdout, /B: full s2/);
   t.regex(stdout, /95% CI of Δ/);
+  // --json: the same report as one JSON document
+  const j = JSON.parse((await exec(e.cmd, [...e.args, 'compare', join(out, 'cells', 'translation-n16-baseline-s1'), cell, '--json'], { maxBuffer: 1 << 24 })).stdout);
+  t.true(JSON.stringify(j).includes('B: full s2'));
 });

@@ -66,8 +66,12 @@ dtest('eyemulator train: a run that fails at start leaves nothing that blocks th
   t.regex(bad.out, /no config\.json/);
   t.false(existsSync(join(out, 'config.json')), 'a failed start leaves no config.json');
   const good = [...common, '--init-hidden', '16', '--init-layers', '1', '--init-heads', '2', '--tokenizer', tok];
-  const first = await run([...good, '--max-steps', '2']);
+  const first = await run([...good, '--max-steps', '2', '--json']);
   t.is(first.code, 0, first.out);
+  // --json: the run summary as one JSON line on stdout (human lines go to stderr)
+  const summary = JSON.parse(first.out.split('\n').find((l) => l.startsWith('{"train":'))!);
+  t.is(summary.train.steps, 2);
+  t.is(summary.eval, null);
   const changed = await run(['train', '--out', out, '--resume', '--max-steps', '3', '--lr', '0.5']);
   t.is(changed.code, 1, changed.out);
   t.regex(changed.out, /configuration differs from the one .* in lr, maxSteps;/);

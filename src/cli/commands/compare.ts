@@ -25,7 +25,9 @@ const compare: CommandModule = {
       .positional('runA', { type: 'string', demandOption: true, describe: 'the reference run folder' })
       .positional('runB', { type: 'string', demandOption: true, describe: 'the run compared with it' })
       .option('out', { type: 'string', describe: 'also write report.md/html/json here' })
-      .option('bootstrap', { type: 'number', default: 2000, describe: 'bootstrap resamples' }),
+      .option('bootstrap', { type: 'number', default: 2000, describe: 'bootstrap resamples' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (the report.json of --out) instead of text' })
+      .example('$0 compare runs/baseline runs/full', 'B − A for every metric, paired by example'),
   handler: async (a) => {
     const A = load(a.runA as string, 'A');
     const B = load(a.runB as string, 'B');
@@ -33,6 +35,10 @@ const compare: CommandModule = {
     const results: ResultsFile = { format: RESULTS_FORMAT, title: `compare ${a.runA} vs ${a.runB}`, lengthUnit: 'tokens', runs: [A, B] };
     const opts = { baseline: A.variant, bootstrapB: a.bootstrap as number };
     const report = a.out ? (await writeReport(results, a.out as string, opts)).report : buildReport(results, opts);
+    if (a.json) {
+      process.stdout.write(JSON.stringify(report) + '\n');
+      return;
+    }
     process.stdout.write(reportText(report) + '\n');
     process.stdout.write('One seed per side: the CI covers the evaluation examples, not training-seed variation (use `eyemulator experiment` with several seeds for that).\n');
   },

@@ -69,9 +69,13 @@ const generate: CommandModule = {
       .option('dtype', { choices: ['auto', 'float32', 'bfloat16'], default: 'auto', describe: "weights in memory: auto = the checkpoint's dtype" })
       .option('threads', { type: 'number', describe: 'libtorch threads (default: the machine\'s cores)' })
       .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' })
-      .option('out', { type: 'string', describe: 'output JSONL (default: stdout)' }),
+      .option('out', { type: 'string', describe: 'output JSONL (default: stdout)' })
+      .option('json', { type: 'boolean', default: false, describe: 'with --out: print a JSON summary (n, tokens, finish reasons, seconds) on stdout' })
+      .example('$0 generate --model base --adapter run/final --data valid.jsonl --task translation --out preds.jsonl', 'greedy decoding of a dataset with a trained adapter'),
   handler: async (a) => {
     if (!a.prompt === !a.data) throw new OptionError('give exactly one of --prompt or --data');
+    if (a.json && !a.out) throw new OptionError('--json prints a summary beside the predictions: give --out for the predictions');
+    const t0 = performance.now();
     const items: Item[] = a.data ? await readItems(a.data as string) : [{ id: '0', input: a.prompt as string, reference: null }];
     const task = a.task as TaskName | undefined;
     const tok = await loadModelTokenizer(a.model as string);
@@ -107,6 +111,13 @@ const generate: CommandModule = {
       }));
       if (a.out) writeTextAtomic(a.out as string, lines.join('\n') + '\n');
       else process.stdout.write(lines.join('\n') + '\n');
+      if (a.json) {
+        const finish: Record<string, number> = {};
+        for (const g of gens) finish[g.finish] = (finish[g.finish] ?? 0) + 1;
+        process.stdout.write(JSON.stringify({
+          out: a.out, n: gens.length, tokens: gens.reduce((x, g) => x + g.tokens, 0), finish, seconds: (performance.now() - t0) / 1000,
+        }) + '\n');
+      }
     } finally {
       model.dispose();
     }

@@ -74,7 +74,9 @@ const train: CommandModule = {
       .option('init-heads', { type: 'number', describe: 'create a model from scratch: attention heads' })
       .option('init-max-positions', { type: 'number', describe: 'create a model from scratch: context length' })
       .option('nproc', { type: 'number', describe: 'data-parallel: N local processes, cores split between them (docs/cluster.md); torchrun-style launchers set WORLD_SIZE/RANK instead' })
-      .option('dist-timeout', { type: 'number', describe: 'data-parallel: rendezvous and collective timeout in seconds (default 300)' });
+      .option('dist-timeout', { type: 'number', describe: 'data-parallel: rendezvous and collective timeout in seconds (default 300)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the run summary (and the evaluation summary with --evaluate) as JSON on stdout' })
+      .example('$0 train --task translation --variant full --model base --lora-rank 16 --out runs/full --evaluate', 'LoRA fine-tuning with gaze weights, then scoring');
     for (const [flag, , type, describe] of FLAGS) b = b.option(flag, { type, describe });
     return b;
   },
@@ -110,6 +112,7 @@ const train: CommandModule = {
         : await trainRun(config, out, { resume: a.resume as boolean, signal, log: quiet ? () => {} : log, progress: quiet ? silentProgress : progress, distributed: env ?? undefined });
       if (quiet) return;  // rank 0 reports and evaluates
       log(`trained ${s.steps} steps in ${s.seconds.toFixed(0)} s; final loss ${s.finalLoss.toFixed(4)}; ${s.adapterDir ? `adapter ${s.adapterDir} over ${s.modelDir}` : `model ${s.modelDir}`}`);
+      let evaluation: unknown = null;
       if (a.evaluate) {
         let last = 0;
         const { summary } = await evaluateRun(out, {
@@ -118,7 +121,9 @@ const train: CommandModule = {
         });
         const f = (x: number | null) => (x === null ? '—' : x.toFixed(2));
         log(`eval n ${summary.n}: exact ${f(summary.exact)}  BLEU ${f(summary.bleu)}  CodeBLEU ${f(summary.codebleu)}  chrF++ ${f(summary.chrf)}  ROUGE-L ${f(summary.rougeL)}  (${summary.seconds.toFixed(0)} s)`);
+        evaluation = summary;
       }
+      if (a.json) process.stdout.write(JSON.stringify({ train: s, eval: evaluation }) + '\n');
     } catch (e) {
       if ((e as Error)?.name === 'AbortError') throw new InterruptedError('interrupted during evaluation; rerun with --resume --evaluate to decode again (training is finished)');
       throw e;
