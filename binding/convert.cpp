@@ -154,6 +154,8 @@ void check_batch_limits(const JsBatch& b, int64_t vocab_size, int64_t max_positi
     batch_error("labels holds an id outside the vocabulary [0, " + std::to_string(vocab_size) + ")");
 }
 
+int64_t position_limit(const eye::ModelConfig& c) { return c.uses_rope() ? 0 : c.max_position_embeddings; }
+
 eye::Batch to_engine_batch(const JsBatch& j, torch::Device device) {
   // The views over JS memory are pageable CPU tensors: a plain (blocking) copy to the device.
   eye::Batch b;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "batch.h"
+#include "config.h"
 #include "errors.h"
 
 namespace eyebind {
@@ -59,6 +60,11 @@ void check_batch_values(const JsBatch& b, const std::string& field);
 // checks the vocabulary again later; the length check is what keeps a 20,000-token row from
 // allocating gigabytes of attention before anything fails.
 void check_batch_limits(const JsBatch& b, int64_t vocab_size, int64_t max_positions, const std::string& field);
+
+// The longest row a model can take, for check_batch_limits: max_position_embeddings where positions
+// are learned (GPTBigCode's wpe has no row beyond it); 0 = no limit for RoPE models, which accept
+// longer inputs as transformers does (dynamic NTK and YaRN scaling exist for exactly that).
+int64_t position_limit(const eye::ModelConfig& c);
 // The engine batch on the model's device: converted (ids to int64, ...) and copied there. Runs on
 // the worker thread; the JS arrays are only read, never kept.
 eye::Batch to_engine_batch(const JsBatch& b, torch::Device device);

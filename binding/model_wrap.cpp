@@ -124,7 +124,7 @@ class ForwardWorker : public PromiseWorker {
     auto lk = lock_model(*h_);
     // Rows longer than the model's positions or ids past its vocabulary: refused before anything
     // is allocated for the forward (the engine's own checks run after the device copy).
-    check_batch_limits(b_, h_->model->config.vocab_size, h_->model->config.max_position_embeddings, "batch");
+    check_batch_limits(b_, h_->model->config.vocab_size, position_limit(h_->model->config), "batch");
     r_ = eye::inspect_forward(h_->model, to_engine_batch(b_, h_->device), o_);
   }
   Napi::Value Result(Napi::Env env) override {

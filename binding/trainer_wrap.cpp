@@ -30,7 +30,7 @@ class StepWorker : public PromiseWorker {
     if (!t_) eye::fail(eye::ErrorCode::State, "the trainer was disposed");
     std::vector<eye::Batch> bs;
     for (size_t i = 0; i < b_.size(); ++i)  // before anything is allocated (see check_batch_limits)
-      check_batch_limits(b_[i], h_->model->config.vocab_size, h_->model->config.max_position_embeddings,
+      check_batch_limits(b_[i], h_->model->config.vocab_size, position_limit(h_->model->config),
                          b_.size() == 1 ? std::string("batch") : "batch[" + std::to_string(i) + "]");
     for (auto& b : b_) bs.push_back(to_engine_batch(b, h_->device));
     r_ = t_->step(bs, stop_);
