@@ -4,10 +4,10 @@
 // writes the run folder; a killed 2-process run resumes bit-identically; another world size is
 // refused; a killed rank makes the launcher fail naming it.
 import test from 'ava';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
+import { byteTokenizer, readF32, smallRunConfig } from '../helpers/small-run.ts';
 import { trainRun, readStepRecords } from '../../src/train/run.ts';
 import { parseRunConfig } from '../../src/train/config.ts';
 import { dataRoot } from '../../src/util/paths.ts';
@@ -20,33 +20,7 @@ const dtest = hasData && avail ? test.serial : test.skip;
 if (!avail) console.log('[skip] this addon was built without c10d/Gloo (apt-get install libgloo-dev, rebuild): no data-parallel run tests');
 else if (!hasData) console.log(`[skip] ${dataRoot()} is absent: training-run tests need the demo data`);
 
-function byteTokenizer(): string {
-  const dir = tempDir('eyemulator-tok-');
-  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(byteTokenizerJson()));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(byteTokenizerConfig()));
-  return join(dir, 'tokenizer.json');
-}
 
-/** 24 examples, 3 global batches of 8 per epoch: 5 steps cross an epoch boundary. */
-function config(tokenizer: string, extra: Record<string, unknown>) {
-  return parseRunConfig({
-    task: 'translation', init: { hidden: 16, layers: 1, heads: 2, maxPositions: 512 }, tokenizer, variant: 'full', gamma: 0.1,
-    maxLength: 400, trainN: 24, maxSteps: 5, lr: 1e-2, seed: 7, threads: 1, ...extra,
-  });
-}
-
-function readF32(path: string): Map<string, Float32Array> {
-  const buf = readFileSync(path);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
-  const out = new Map<string, Float32Array>();
-  for (const [name, e] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const bytes = buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]);
-    out.set(name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
-  }
-  return out;
-}
 
 function weightsFile(dir: string, lora: boolean): string {
   return join(dir, 'final', lora ? 'adapter_model.safetensors' : 'model.safetensors');
@@ -169,3 +143,8 @@ dtest('SIGKILL of one worker: the launcher stops the other and rejects naming th
   t.true(killedAt > 0 && secs < timeout);
   t.throws(() => process.kill(pids[0], 0), undefined, 'rank 0 is gone too');
 });
+
+/** The shared small run, parsed (launchLocal takes a parsed config). */
+function config(tokenizer: string, extra: Record<string, unknown>) {
+  return parseRunConfig(smallRunConfig(tokenizer, extra));
+}

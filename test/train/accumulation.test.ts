@@ -5,7 +5,7 @@ import test from 'ava';
 import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
-import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
+import { byteTokenizer, readF32, smallRunConfig as config } from '../helpers/small-run.ts';
 import { trainRun, readStepRecords } from '../../src/train/run.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 import { InterruptedError, OptionError } from '../../src/util/errors.ts';
@@ -14,35 +14,7 @@ const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-
 const dtest = hasData ? test.serial : test.skip;
 if (!hasData) console.log(`[skip] ${dataRoot()} is absent: training-run tests need ../shared/data`);
 
-function byteTokenizer(): string {
-  const dir = tempDir('eyemulator-tok-');
-  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(byteTokenizerJson()));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(byteTokenizerConfig()));
-  return join(dir, 'tokenizer.json');
-}
 
-/** 24 examples, 3 steps of 8 per epoch: 5 steps cross an epoch boundary. Gaze weights + preference term. */
-function config(tokenizer: string, extra: Record<string, unknown>) {
-  return {
-    task: 'translation', init: { hidden: 16, layers: 1, heads: 2, maxPositions: 512 }, tokenizer, variant: 'full', gamma: 0.1,
-    maxLength: 400, trainN: 24, maxSteps: 5, lr: 1e-2, seed: 7, threads: 1, ...extra,
-  };
-}
-
-/** The float32 tensors of a safetensors file, by name. */
-function readF32(path: string): Map<string, Float32Array> {
-  const buf = readFileSync(path);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; data_offsets: [number, number] }>;
-  const out = new Map<string, Float32Array>();
-  for (const [name, e] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    if (e.dtype !== 'F32') throw new Error(`${name}: ${e.dtype}`);
-    const bytes = buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]);
-    out.set(name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
-  }
-  return out;
-}
 
 // Measured 2026-12-01 (CPU, 1 thread, float32): per-step loss/sft/pref/gradNorm max rel. diff
 // 1.2e-7 (one float32 ulp), final weights max |Δ| 1.9e-8 after 5 steps at lr 1e-2 — round-off from

@@ -19,6 +19,7 @@ import { dataRoot } from '../../src/util/paths.ts';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
 const dtest = hasData ? test.serial : test.skip;
+if (!hasData) console.log(`[skip] ${dataRoot()} is absent: the checkpoint kill test trains on the demo data`);
 
 function config() {
   const dir = tempDir('eyemulator-tok-');
