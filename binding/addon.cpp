@@ -154,6 +154,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("benchMatmul", Napi::Function::New(env, BenchMatmul));
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   register_distributed(env, exports);
+  register_kernels(env, exports);
   return exports;
 }
 

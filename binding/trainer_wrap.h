@@ -30,5 +30,7 @@ class TrainerWrap : public Napi::ObjectWrap<TrainerWrap> {
 
 // distributedInfo() on the module (binding/distributed.cpp).
 void register_distributed(Napi::Env env, Napi::Object exports);
+// binding/kernels.cpp: crossEntropyRows (tests of the fused kernels).
+void register_kernels(Napi::Env env, Napi::Object exports);
 
 }  // namespace eyebind

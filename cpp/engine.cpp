@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "cpu_allocator.h"
+
 #include <thread>
 
 namespace eye {
@@ -10,6 +12,7 @@ int default_threads() {
 }
 
 void use_threads(int threads) {
+  install_caching_cpu_allocator();  // every native call passes here first; once per process
   const int n = threads > 0 ? threads : default_threads();
   if (at::get_num_threads() != n) at::set_num_threads(n);
 }

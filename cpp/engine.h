@@ -6,12 +6,14 @@
 #include <string>
 
 #include "checkpoint.h"
+#include "cpu_allocator.h"
 #include "llama.h"
 #include "trainer.h"
 
 namespace eye {
 
 struct ModelHandle {
+  CpuCacheReleaser releaser;  // first: destroyed last, after the model's tensors
   CausalLM model{nullptr};
   torch::ScalarType dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;  // where parameters, buffers and batches live

@@ -1,5 +1,6 @@
 #include "loss.h"
 
+#include "cross_entropy.h"
 #include "errors.h"
 
 namespace eye {
@@ -147,7 +148,7 @@ torch::Tensor scatter_rows(const torch::Tensor& rows, const LossRows& r) {
 LossOutput weighted_ce_rows(const torch::Tensor& row_logits, const LossRows& r, const Batch& b, bool normalize_by_weights,
                             double denominator) {
   torch::Tensor lg = row_logits.scalar_type() == torch::kFloat64 ? row_logits : row_logits.to(torch::kFloat32);
-  torch::Tensor ce = torch::nn::functional::cross_entropy(lg, r.target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  torch::Tensor ce = cross_entropy_rows(lg, r.target);  // fused on CPU (cpp/cross_entropy.h)
   torch::Tensor w = b.weights.defined() ? b.weights.narrow(1, 1, r.Tm1).reshape({-1}).index_select(0, r.idx).to(ce.scalar_type())
                                         : torch::ones_like(ce);
   LossOutput out;
@@ -163,8 +164,7 @@ LossOutput weighted_ce_rows(const torch::Tensor& row_logits, const LossRows& r, 
 
 torch::Tensor token_logprobs_rows(const torch::Tensor& row_logits, const LossRows& r) {
   torch::Tensor lg = row_logits.scalar_type() == torch::kFloat64 ? row_logits : row_logits.to(torch::kFloat32);
-  torch::Tensor lp = torch::log_softmax(lg, -1).gather(-1, r.target.unsqueeze(-1)).squeeze(-1);
-  return scatter_rows(lp, r);
+  return scatter_rows(target_logprobs_rows(lg, r.target), r);
 }
 
 }  // namespace eye

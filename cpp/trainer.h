@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adamw.h"
+#include "cpu_allocator.h"
 #include "batch.h"
 #include "llama.h"
 #include "schedule.h"
@@ -76,6 +77,7 @@ class Trainer {
   AdamW& optimizer() { return optimizer_; }
 
  private:
+  CpuCacheReleaser releaser_;  // first: destroyed last, after the optimizer state (cpp/cpu_allocator.h)
   CausalLM model_;
   TrainerOptions opts_;
   std::vector<torch::Tensor> params_;

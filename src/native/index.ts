@@ -307,6 +307,19 @@ export interface NativeAddon {
    * (synchronous; for tests and diagnostics). n ≤ 2^28.
    */
   dropoutMask(n: number, p: number, seed: number, threads: number): Float32Array;
+  /**
+   * The engine's fused cross-entropy (cpp/cross_entropy.h) on n rows of v logits: `ce[i]` =
+   * logsumexp(row i) − logits[i, target[i]], and `dlogits` = ∂(Σ grad[i]·ce[i])/∂logits, [n·v] row-major,
+   * in the logits' precision (synchronous; for tests and diagnostics). n·v ≤ 2^26.
+   */
+  /**
+   * Counters of the engine's caching CPU allocator (cpp/cpu_allocator.h): bytes held free for reuse
+   * and handed out (size classes), requests served from the cache (hits) or the system (misses),
+   * the cache limit (EYEMULATOR_CPU_CACHE_MB; default a quarter of RAM). `installed` false under
+   * EYEMULATOR_CPU_ALLOCATOR=system.
+   */
+  cpuCacheStats(): { installed: boolean; cachedBytes: number; liveBytes: number; hits: number; misses: number; limitBytes: number };
+  crossEntropyRows<A extends Float32Array | Float64Array>(logits: A, n: number, v: number, target: Int32Array, grad: A, threads: number): { ce: A; dlogits: A };
 }
 
 export class NativeLoadError extends EyemulatorError {
@@ -407,6 +420,8 @@ function wrapAddon(raw: NativeAddon): NativeAddon {
     setThreads: wrapFn(raw.setThreads, raw),
     benchMatmul: wrapFn(raw.benchMatmul, raw),
     dropoutMask: wrapFn(raw.dropoutMask, raw),
+    crossEntropyRows: wrapFn(raw.crossEntropyRows, raw),
+    cpuCacheStats: wrapFn(raw.cpuCacheStats, raw),
     // An addon built before data-parallel training has no distributedInfo: it has no c10d either.
     distributedInfo: raw.distributedInfo ? wrapFn(raw.distributedInfo, raw) : () => ({ available: false, backends: [] }),
   };
