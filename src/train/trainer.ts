@@ -12,7 +12,7 @@ export type TrainerOptions = NativeTrainerOptions;
 export type StepResult = NativeStepResult;
 
 /** One micro-batch of a step done (forward and backward), as StepOptions.onProgress sees it. */
-export interface StepProgress {
+export interface MicroBatchProgress {
   /** Micro-batches done in this step, 1-based (this rank's, when data-parallel). */
   microBatch: number;
   /** Micro-batches in this step. */
@@ -38,7 +38,7 @@ export interface StepOptions {
    * settles). A throwing callback aborts the step, which then rejects with that error. Default:
    * none (no per-micro-batch cost).
    */
-  onProgress?: (p: StepProgress) => void;
+  onProgress?: (p: MicroBatchProgress) => void;
 }
 
 export class Trainer {

@@ -5,14 +5,14 @@
  */
 import test from 'ava';
 import { tinyModel, randomBatch, TINY } from '../helpers/tiny-model.ts';
-import { Trainer, type StepProgress } from '../../src/train/trainer.ts';
+import { Trainer, type MicroBatchProgress } from '../../src/train/trainer.ts';
 import type { GenerationProgress } from '../../src/native/index.ts';
 
 test('a training step reports every micro-batch before it resolves', async (t) => {
   const { model } = await tinyModel(TINY, { seed: 2 });
   const tr = new Trainer(model, { lr: 1e-3 });
   const bs = [1, 2, 3].map((s) => randomBatch(TINY.vocabSize, 2, 8, s));
-  const seen: StepProgress[] = [];
+  const seen: MicroBatchProgress[] = [];
   const r = await tr.step(bs, { onProgress: (p) => seen.push({ ...p }) });
   t.deepEqual(seen, [1, 2, 3].map((i) => ({ microBatch: i, microBatches: 3, step: 1 })));
   t.is(r.step, 1);
