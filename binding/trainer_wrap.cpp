@@ -1,7 +1,5 @@
 #include "trainer_wrap.h"
 
-#include <cmath>
-
 #include <memory>
 
 #include "args.h"
@@ -168,11 +166,8 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     t.gradient_checkpointing = o.Get("gradientCheckpointing").ToBoolean().Value();
     t.gamma = number_option(o, "gamma", 0.0);
     t.beta = number_option(o, "beta", 0.1);
-    if (!(t.gamma >= 0) || !std::isfinite(t.gamma))
-      eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be a finite non-negative number");
-    if (!std::isfinite(t.beta)) eye::fail(eye::ErrorCode::Argument, "trainer option beta must be a finite number");
-    if (!std::isfinite(t.schedule.lr) || !std::isfinite(t.max_grad_norm) || !std::isfinite(t.adamw.weight_decay))
-      eye::fail(eye::ErrorCode::Argument, "trainer options lr, maxGradNorm and weightDecay must be finite numbers");
+    // number_option already refused NaN and ±Infinity for every numeric option.
+    if (t.gamma < 0) eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be non-negative");
     threads_ = threads_option(o);
     auto lk = try_lock_model(*h_, "new Trainer()");  // refuses a busy model rather than block the JS thread
     trainer_ = std::make_shared<eye::Trainer>(h_->model, t);

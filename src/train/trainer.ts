@@ -35,8 +35,9 @@ export interface StepOptions {
   signal?: AbortSignal;
   /**
    * Called on the JS thread after each micro-batch's backward (all calls arrive before the promise
-   * settles). A throwing callback aborts the step, which then rejects with that error. Default:
-   * none (no per-micro-batch cost).
+   * settles). A throwing callback aborts the step, which then rejects with that error and makes
+   * no update; data-parallel, where no rank may stop alone, the step completes (the update is
+   * made) and then rejects with the error. Default: none (no per-micro-batch cost).
    */
   onProgress?: (p: MicroBatchProgress) => void;
 }

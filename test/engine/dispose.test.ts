@@ -16,7 +16,7 @@ test('dispose during a running step returns at once; the step finishes and later
   const { model } = await tinyModel(MID, { seed: 1, threads: 1 });
   const tr = new Trainer(model, { lr: 1e-3, threads: 1 });
   let running = true;
-  const step = tr.step(micro(30)).finally(() => (running = false));
+  const step = tr.step(micro(80)).finally(() => (running = false));
   await new Promise((r) => setTimeout(r, 20)); // the worker holds the model now
   t.true(running);
   // Synchronous accessors do not wait for the lock: they refuse at once.
