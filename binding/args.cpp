@@ -2,12 +2,25 @@
 
 #include "convert.h"
 
+#include <cmath>
+
 namespace eyebind {
 
 std::unique_lock<std::mutex> lock_model(eye::ModelHandle& h) {
   std::unique_lock<std::mutex> lk(h.mu);
   if (h.disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
   if (!h.model) eye::fail(eye::ErrorCode::State, "the model holds no weights yet (call load or init first)");
+  return lk;
+}
+
+std::unique_lock<std::mutex> try_lock_model(eye::ModelHandle& h, const char* what) {
+  if (h.disposed) eye::fail(eye::ErrorCode::State, std::string(what) + ": the model was disposed");
+  std::unique_lock<std::mutex> lk(h.mu, std::try_to_lock);
+  if (!lk.owns_lock())
+    eye::fail(eye::ErrorCode::Busy, std::string(what) + ": the model is busy with a running call (a training step, generation, "
+                                    "forward, load or save); await that call's promise, then call again");
+  if (h.disposed) eye::fail(eye::ErrorCode::State, std::string(what) + ": the model was disposed");
+  if (!h.model) eye::fail(eye::ErrorCode::State, std::string(what) + ": the model holds no weights yet (call load or init first)");
   return lk;
 }
 
@@ -32,7 +45,9 @@ double number_option(const Napi::Object& o, const char* k, double def) {
   Napi::Value v = o.Get(k);
   if (v.IsUndefined() || v.IsNull()) return def;
   if (!v.IsNumber()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + k + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) eye::fail(eye::ErrorCode::Argument, std::string("option ") + k + " must be finite");
+  return d;
 }
 
 int threads_option(const Napi::Object& o) {

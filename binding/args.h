@@ -14,8 +14,15 @@
 namespace eyebind {
 
 // Locks the model for the caller's scope and refuses a disposed or still empty one
-// (EngineError(State)). Every call that reads or changes the weights goes through it.
+// (EngineError(State)). Every worker (off the JS thread) that reads or changes the weights goes
+// through it; it waits while another call holds the lock.
 std::unique_lock<std::mutex> lock_model(eye::ModelHandle& h);
+
+// For the synchronous methods (info, getParameter, addLora, …), which run on the JS thread: takes
+// the lock only if it is free. A model locked by a running call is refused at once with
+// EngineError(Busy) naming `what`, instead of blocking the event loop until that call ends; a
+// disposed or empty model with EngineError(State).
+std::unique_lock<std::mutex> try_lock_model(eye::ModelHandle& h, const char* what);
 
 // Argument i as a string; `what` names the call in the error ("load(dir)").
 std::string string_arg(const Napi::CallbackInfo& info, size_t i, const char* what);
@@ -27,7 +34,8 @@ Napi::Object options_arg(const Napi::CallbackInfo& info, size_t i);
 // Option k as a string; undefined/null → def; any other type is refused.
 std::string string_option(const Napi::Object& o, const char* k, const std::string& def);
 
-// Option k as a number (a JS double); undefined/null → def; any other type is refused.
+// Option k as a number (a JS double); undefined/null → def; any other type, NaN and ±Infinity are
+// refused (EngineError(Argument) naming the option).
 double number_option(const Napi::Object& o, const char* k, double def);
 
 // {threads} from an options object: libtorch intra-op threads for the call, 0 = the default

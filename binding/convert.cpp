@@ -2,6 +2,8 @@
 
 #include <c10/util/Exception.h>
 
+#include <memory>
+
 namespace eyebind {
 
 ErrorInfo describe_current_exception() {
@@ -169,15 +171,63 @@ eye::Batch to_engine_batch(const JsBatch& j, torch::Device device) {
 
 PromiseWorker::PromiseWorker(Napi::Env env) : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)) {}
 
+PromiseWorker::~PromiseWorker() {
+  if (listening_) tsfn_.Release();  // on the JS thread; queued calls are still delivered
+}
+
 void PromiseWorker::keep(const Napi::Value& v) { keep_.emplace_back(Napi::Persistent(v)); }
+
+void PromiseWorker::stoppable(const Napi::Object& options) {
+  Napi::Value v = options.Get("abortFlag");
+  if (v.IsUndefined() || v.IsNull()) return;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || v.As<Napi::TypedArray>().ElementLength() < 1)
+    eye::fail(eye::ErrorCode::Argument, "option abortFlag must be an Int32Array of length 1 over a SharedArrayBuffer");
+  // The data pointer of an Int32Array is stable once taken (V8 moves an on-heap array's contents
+  // off the heap for it); keep() holds the array for as long as the work may read it.
+  control_.stop_flag = v.As<Napi::Int32Array>().Data();
+  keep(v);
+}
+
+bool PromiseWorker::listen(const Napi::Value& fn, const char* key) {
+  if (fn.IsUndefined() || fn.IsNull()) return false;
+  if (!fn.IsFunction()) eye::fail(eye::ErrorCode::Argument, std::string("option ") + key + " must be a function");
+  tsfn_ = Napi::ThreadSafeFunction::New(Env(), fn.As<Napi::Function>(), std::string("eyemulator.") + key, 0, 1);
+  listening_ = true;
+  return true;
+}
+
+bool PromiseWorker::listen_progress(const Napi::Object& options, const char* key) {
+  if (!listen(options.Get(key), key)) return false;
+  control_.on_progress = [this](int64_t done, int64_t total) {
+    emit([done, total](Napi::Env env) -> std::vector<napi_value> {
+      return {Napi::Number::New(env, static_cast<double>(done)), Napi::Number::New(env, static_cast<double>(total))};
+    });
+  };
+  return true;
+}
+
+void PromiseWorker::emit(Args make) {
+  if (!listening_) return;
+  auto* data = new Args(std::move(make));
+  // Unlimited queue: never blocks the work; the JS thread drains it.
+  const napi_status st = tsfn_.NonBlockingCall(data, [](Napi::Env env, Napi::Function fn, Args* d) {
+    std::unique_ptr<Args> own(d);
+    if (env == nullptr || fn.IsEmpty()) return;  // the environment is shutting down
+    fn.Call((*own)(env));
+  });
+  if (st != napi_ok) delete data;
+}
 
 void PromiseWorker::Execute() {
   try {
+    eye::CallScope scope(&control_);
     Run();
   } catch (...) {
     err_ = describe_current_exception();
     SetError(err_.message);
   }
+  // The end marker: a call with no arguments after everything the work emitted.
+  if (listening_) emit([](Napi::Env) { return std::vector<napi_value>{}; });
 }
 
 void PromiseWorker::OnOK() {

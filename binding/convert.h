@@ -5,10 +5,12 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "batch.h"
+#include "cancel.h"
 #include "config.h"
 #include "errors.h"
 
@@ -71,11 +73,32 @@ eye::Batch to_engine_batch(const JsBatch& b, torch::Device device);
 
 // Base for promise-returning workers: catches everything in Execute, rejects with a coded error,
 // and keeps JS objects (batches, the wrapper itself) alive until it finishes.
+//
+// Long calls can also be stopped and observed (issue 11):
+// - stoppable(options) reads options.abortFlag, an Int32Array of length ≥ 1 over a
+//   SharedArrayBuffer: the JS side sets element 0 to 1 (Atomics.store) when its AbortSignal fires,
+//   and the engine's loops, run inside this worker's eye::CallScope (cpp/cancel.h), then throw
+//   EngineError(Interrupted), which rejects the promise with code EYEMULATOR_INTERRUPTED.
+// - listen(fn) makes `fn` the call's listener: emit() queues calls of it on the JS thread through a
+//   thread-safe function (without one, emit is never reached: no cost). When the work is done,
+//   successfully or not, the listener is called once more with no arguments: everything emitted
+//   before has then been delivered, so src/native waits for that call before settling.
 class PromiseWorker : public Napi::AsyncWorker {
  public:
   explicit PromiseWorker(Napi::Env env);
+  ~PromiseWorker() override;
   Napi::Promise promise() { return deferred_.Promise(); }
   void keep(const Napi::Value& v);
+  // options.abortFlag (undefined/null: not stoppable); anything but an Int32Array is refused.
+  void stoppable(const Napi::Object& options);
+  // options[key] as the listener (undefined/null: none; not a function: refused). Also makes
+  // eye::report_progress(done, total) in the work call it with (done, total).
+  bool listen_progress(const Napi::Object& options, const char* key);
+  bool listen(const Napi::Value& fn, const char* key);
+  bool listening() const { return listening_; }
+  // Builds the listener's arguments on the JS thread. Call only from the worker thread, while Run runs.
+  using Args = std::function<std::vector<napi_value>(Napi::Env)>;
+  void emit(Args make);
 
  protected:
   void Execute() final;
@@ -83,11 +106,23 @@ class PromiseWorker : public Napi::AsyncWorker {
   virtual Napi::Value Result(Napi::Env env) = 0;
   void OnOK() final;
   void OnError(const Napi::Error& e) final;
+  eye::CallControl control_;  // installed around Run (cpp/cancel.h)
 
  private:
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::Reference<Napi::Value>> keep_;
   ErrorInfo err_;
+  Napi::ThreadSafeFunction tsfn_;
+  bool listening_ = false;
 };
+
+// Queues a worker built (and its options read) under a unique_ptr, so that an option refused after
+// construction frees it; the queued worker deletes itself when done. Returns its promise.
+template <typename W>
+Napi::Promise queue(std::unique_ptr<W> w) {
+  Napi::Promise p = w->promise();
+  w.release()->Queue();
+  return p;
+}
 
 }  // namespace eyebind

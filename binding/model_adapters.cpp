@@ -1,5 +1,9 @@
 // ModelWrap: LoRA adapters (attach, PEFT load/save, merge, switch). Generation is in
-// model_generate.cpp; the argument readers in args.cpp.
+// model_generate.cpp; the argument readers in args.cpp. loadAdapter, saveAdapter and mergeLora are
+// workers (off the JS thread); addLora, loraInfo and setAdaptersEnabled are synchronous and refuse
+// a model busy with a running call (try_lock_model).
+#include <memory>
+
 #include "args.h"
 #include "checkpoint.h"
 #include "config.h"
@@ -19,10 +23,34 @@ Napi::Array string_array(Napi::Env env, const std::vector<std::string>& v) {
 }
 
 // The adapter as LoraInfo (src/model/model.ts): the configuration, and per adapted module its
-// path, r, alpha and scaling as PEFT resolves them.
-Napi::Value lora_info(Napi::Env env, eye::CausalLMImpl& m) {
-  if (!m.has_lora()) return env.Null();
-  const auto& lc = m.lora_config();
+// path, r, alpha and scaling as PEFT resolves them. Read under the model's lock (snapshot_lora) and
+// turned into JS without it (lora_info), so a worker's Result never waits for the lock on the JS thread.
+struct LoraSnapshot {
+  bool present = false;
+  eye::LoraConfig config;
+  std::vector<eye::LoraTarget> targets;
+  double parameters = 0;
+  std::vector<std::string> tensors;
+  bool enabled = false;
+};
+
+LoraSnapshot snapshot_lora(eye::CausalLMImpl& m) {
+  LoraSnapshot s;
+  if (!m.has_lora()) return s;
+  s.present = true;
+  s.config = m.lora_config();
+  s.targets = eye::resolve_lora_targets(s.config, m.lora_module_paths());
+  for (auto& kv : m.lora_tensors()) {
+    s.parameters += static_cast<double>(kv.second.numel());
+    s.tensors.push_back(kv.first);
+  }
+  s.enabled = m.lora_enabled;
+  return s;
+}
+
+Napi::Value lora_info(Napi::Env env, const LoraSnapshot& s) {
+  if (!s.present) return env.Null();
+  const auto& lc = s.config;
   Napi::Object o = Napi::Object::New(env);
   o.Set("r", static_cast<double>(lc.r));
   o.Set("alpha", lc.alpha);
@@ -30,27 +58,19 @@ Napi::Value lora_info(Napi::Env env, eye::CausalLMImpl& m) {
   o.Set("targetModules", string_array(env, lc.target_regex.empty() ? lc.target_modules : std::vector<std::string>{lc.target_regex}));
   o.Set("targetRegex", lc.target_regex.empty() ? env.Null() : Napi::String::New(env, lc.target_regex));
   o.Set("useRslora", lc.use_rslora);
-  const auto targets = eye::resolve_lora_targets(lc, m.lora_module_paths());
-  Napi::Array mods = Napi::Array::New(env, targets.size());
-  for (size_t i = 0; i < targets.size(); ++i) {
+  Napi::Array mods = Napi::Array::New(env, s.targets.size());
+  for (size_t i = 0; i < s.targets.size(); ++i) {
     Napi::Object t = Napi::Object::New(env);
-    t.Set("path", targets[i].path);
-    t.Set("r", static_cast<double>(targets[i].r));
-    t.Set("alpha", targets[i].alpha);
-    t.Set("scaling", targets[i].scaling);
+    t.Set("path", s.targets[i].path);
+    t.Set("r", static_cast<double>(s.targets[i].r));
+    t.Set("alpha", s.targets[i].alpha);
+    t.Set("scaling", s.targets[i].scaling);
     mods.Set(static_cast<uint32_t>(i), t);
   }
   o.Set("modules", mods);
-  double n = 0;
-  Napi::Array names = Napi::Array::New(env, m.lora_tensors().size());
-  uint32_t k = 0;
-  for (auto& kv : m.lora_tensors()) {
-    n += static_cast<double>(kv.second.numel());
-    names.Set(k++, kv.first);
-  }
-  o.Set("parameters", n);
-  o.Set("tensors", names);
-  o.Set("enabled", m.lora_enabled);
+  o.Set("parameters", s.parameters);
+  o.Set("tensors", string_array(env, s.tensors));
+  o.Set("enabled", s.enabled);
   return o;
 }
 
@@ -73,7 +93,7 @@ void names_or_regex(const Napi::Object& o, const char* key, std::vector<std::str
 
 class AdapterWorker : public PromiseWorker {
  public:
-  enum class Op { Load, Save };
+  enum class Op { Load, Save, Merge };
   AdapterWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, Op op, std::string dir, std::string base)
       : PromiseWorker(env), h_(std::move(h)), op_(op), dir_(std::move(dir)), base_(std::move(base)) {}
   void Run() override {
@@ -81,19 +101,21 @@ class AdapterWorker : public PromiseWorker {
     if (op_ == Op::Load) {
       if (h_->model->has_lora()) eye::fail(eye::ErrorCode::State, "the model already has an adapter (load adapters into a fresh model)");
       eye::load_adapter(*h_->model, dir_);
-    } else {
+    } else if (op_ == Op::Save) {
       eye::save_adapter(*h_->model, dir_, base_);
+    } else {
+      if (!h_->model->has_lora()) eye::fail(eye::ErrorCode::State, "the model has no LoRA adapter to merge");
+      h_->model->merge_lora();
     }
+    lora_ = snapshot_lora(*h_->model);
   }
-  Napi::Value Result(Napi::Env env) override {
-    std::lock_guard<std::mutex> lk(h_->mu);
-    return h_->model ? lora_info(env, *h_->model) : env.Null();
-  }
+  Napi::Value Result(Napi::Env env) override { return op_ == Op::Merge ? env.Undefined() : lora_info(env, lora_); }
 
  private:
   std::shared_ptr<eye::ModelHandle> h_;
   Op op_;
   std::string dir_, base_;
+  LoraSnapshot lora_;
 };
 
 }  // namespace
@@ -101,7 +123,7 @@ class AdapterWorker : public PromiseWorker {
 Napi::Value ModelWrap::AddLora(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     Napi::Object o = options_arg(info, 0);
-    auto lk = lock_model(*h_);
+    auto lk = try_lock_model(*h_, "addLora()");
     eye::LoraConfig lc;
     lc.source = "addLora options";
     lc.r = static_cast<int64_t>(number_option(o, "r", 8));
@@ -148,16 +170,16 @@ Napi::Value ModelWrap::AddLora(const Napi::CallbackInfo& info) {
       lc.use_rslora = rs.As<Napi::Boolean>().Value();
     }
     h_->model->add_lora(lc);
-    return lora_info(info.Env(), *h_->model);
+    return lora_info(info.Env(), snapshot_lora(*h_->model));
   });
 }
 
 Napi::Value ModelWrap::LoadAdapter(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    auto* w = new AdapterWorker(info.Env(), h_, AdapterWorker::Op::Load, string_arg(info, 0, "loadAdapter(dir)"), "");
+    std::unique_ptr<AdapterWorker> w(new AdapterWorker(info.Env(), h_, AdapterWorker::Op::Load, string_arg(info, 0, "loadAdapter(dir)"), ""));
+    w->stoppable(options_arg(info, 1));
     w->keep(info.This());
-    w->Queue();
-    return w->promise();
+    return queue(std::move(w));
   });
 }
 
@@ -166,33 +188,36 @@ Napi::Value ModelWrap::SaveAdapter(const Napi::CallbackInfo& info) {
     std::string dir = string_arg(info, 0, "saveAdapter(dir)");
     Napi::Object o = options_arg(info, 1);
     Napi::Value b = o.Get("baseModel");
-    auto* w = new AdapterWorker(info.Env(), h_, AdapterWorker::Op::Save, dir, b.IsString() ? b.As<Napi::String>().Utf8Value() : "");
+    std::unique_ptr<AdapterWorker> w(
+        new AdapterWorker(info.Env(), h_, AdapterWorker::Op::Save, dir, b.IsString() ? b.As<Napi::String>().Utf8Value() : ""));
+    w->stoppable(o);
+    w->keep(info.This());
+    return queue(std::move(w));
+  });
+}
+
+Napi::Value ModelWrap::MergeLora(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    // Off the JS thread: the float64 products of every adapted module take a while on a large
+    // model, and a running call may hold the lock.
+    auto* w = new AdapterWorker(info.Env(), h_, AdapterWorker::Op::Merge, "", "");
     w->keep(info.This());
     w->Queue();
     return w->promise();
   });
 }
 
-Napi::Value ModelWrap::MergeLora(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() -> Napi::Value {
-    auto lk = lock_model(*h_);
-    if (!h_->model->has_lora()) eye::fail(eye::ErrorCode::State, "the model has no LoRA adapter to merge");
-    h_->model->merge_lora();
-    return info.Env().Undefined();
-  });
-}
-
 Napi::Value ModelWrap::LoraInfo(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    auto lk = lock_model(*h_);
-    return lora_info(info.Env(), *h_->model);
+    auto lk = try_lock_model(*h_, "loraInfo()");
+    return lora_info(info.Env(), snapshot_lora(*h_->model));
   });
 }
 
 Napi::Value ModelWrap::SetAdaptersEnabled(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     if (info.Length() < 1 || !info[0].IsBoolean()) eye::fail(eye::ErrorCode::Argument, "setAdaptersEnabled(bool)");
-    auto lk = lock_model(*h_);
+    auto lk = try_lock_model(*h_, "setAdaptersEnabled()");
     h_->model->lora_enabled = info[0].As<Napi::Boolean>().Value();
     return info.Env().Undefined();
   });

@@ -1,5 +1,7 @@
-// ModelWrap::generate: greedy/beam decoding as an AsyncWorker that locks the model while it runs
-// and streams each step's tokens to an optional onToken callback through a thread-safe function.
+// ModelWrap::generate: greedy/beam decoding as an AsyncWorker that locks the model while it runs,
+// streams each step's tokens to an optional onToken listener (PromiseWorker::listen: a thread-safe
+// function, then an argument-less end call) and stops at the next decoding step once its abortFlag
+// is set (PromiseWorker::stoppable).
 #include "args.h"
 #include "convert.h"
 #include "generate.h"
@@ -12,28 +14,18 @@ namespace {
 class GenerateWorker : public PromiseWorker {
  public:
   GenerateWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::vector<std::vector<int64_t>> prompts,
-                 eye::GenerateOptions o, int threads, Napi::Function on_token)
-      : PromiseWorker(env), h_(std::move(h)), prompts_(std::move(prompts)), o_(std::move(o)), threads_(threads) {
-    if (!on_token.IsEmpty()) {
-      tsfn_ = Napi::ThreadSafeFunction::New(env, on_token, "eyemulator.generate.onToken", 0, 1);
-      has_tsfn_ = true;
-    }
-  }
-  ~GenerateWorker() override {
-    if (has_tsfn_) tsfn_.Release();
-  }
+                 eye::GenerateOptions o, int threads)
+      : PromiseWorker(env), h_(std::move(h)), prompts_(std::move(prompts)), o_(std::move(o)), threads_(threads) {}
   void Run() override {
     eye::use_threads(threads_);
     auto lk = lock_model(*h_);
     eye::StepCallback cb;
-    if (has_tsfn_) {
+    if (listening()) {
       cb = [this](int64_t step, const std::vector<int64_t>& toks) {
-        auto* data = new std::pair<int64_t, std::vector<int64_t>>(step, toks);
-        tsfn_.BlockingCall(data, [](Napi::Env env, Napi::Function fn, std::pair<int64_t, std::vector<int64_t>>* d) {
-          Napi::Array a = Napi::Array::New(env, d->second.size());
-          for (size_t i = 0; i < d->second.size(); ++i) a.Set(static_cast<uint32_t>(i), static_cast<double>(d->second[i]));
-          fn.Call({Napi::Number::New(env, static_cast<double>(d->first)), a});
-          delete d;
+        emit([step, toks](Napi::Env env) -> std::vector<napi_value> {
+          Napi::Array a = Napi::Array::New(env, toks.size());
+          for (size_t i = 0; i < toks.size(); ++i) a.Set(static_cast<uint32_t>(i), static_cast<double>(toks[i]));
+          return {Napi::Number::New(env, static_cast<double>(step)), a};
         });
         return true;
       };
@@ -67,8 +59,6 @@ class GenerateWorker : public PromiseWorker {
   std::vector<std::vector<int64_t>> prompts_;
   eye::GenerateOptions o_;
   int threads_;
-  Napi::ThreadSafeFunction tsfn_;
-  bool has_tsfn_ = false;
   std::vector<eye::Generation> out_;
 };
 
@@ -90,14 +80,11 @@ Napi::Value ModelWrap::Generate(const Napi::CallbackInfo& info) {
     Napi::Value uc = o.Get("useCache");
     go.use_cache = uc.IsUndefined() || uc.IsNull() ? true : uc.ToBoolean().Value();
     go.attention_layers = int_list(o.Get("attentionLayers"), "attentionLayers");
-    Napi::Value cb = o.Get("onToken");
-    Napi::Function fn;
-    if (cb.IsFunction()) fn = cb.As<Napi::Function>();
-    else if (!cb.IsUndefined() && !cb.IsNull()) eye::fail(eye::ErrorCode::Argument, "onToken must be a function");
-    auto* w = new GenerateWorker(info.Env(), h_, std::move(prompts), go, threads_option(o), fn);
+    std::unique_ptr<GenerateWorker> w(new GenerateWorker(info.Env(), h_, std::move(prompts), go, threads_option(o)));
+    w->listen(o.Get("onToken"), "onToken");  // (step, tokens) per greedy decoding step, then the end marker
+    w->stoppable(o);
     w->keep(info.This());
-    w->Queue();
-    return w->promise();
+    return queue(std::move(w));
   });
 }
 

@@ -6,6 +6,7 @@
 #include "inspect.h"
 
 #include <cmath>
+#include <memory>
 #include <optional>
 
 namespace eyebind {
@@ -14,13 +15,37 @@ namespace {
 
 Napi::FunctionReference* g_ctor = nullptr;
 
-Napi::Object model_info(Napi::Env env, eye::ModelHandle& h) {
-  const auto& c = h.model->config;
+// What info() returns, read under the model's lock (on whichever thread holds it) and turned into
+// JS later without it: a worker's Result runs on the JS thread, which must never wait for the lock.
+struct InfoSnapshot {
+  struct Tensor {
+    std::string name;
+    std::vector<int64_t> shape;
+    int64_t numel;
+    bool trainable;
+  };
+  eye::ModelConfig config;
+  std::string dtype, device;
+  std::vector<Tensor> tensors;
+};
+
+InfoSnapshot snapshot_info(eye::ModelHandle& h) {
+  InfoSnapshot s;
+  s.config = h.model->config;
+  s.dtype = eye::dtype_name(h.dtype);
+  s.device = eye::device_name(h.device);
+  for (auto& kv : h.model->named_parameters(true))
+    s.tensors.push_back({kv.key(), kv.value().sizes().vec(), kv.value().numel(), kv.value().requires_grad()});
+  return s;
+}
+
+Napi::Object model_info(Napi::Env env, const InfoSnapshot& s) {
+  const auto& c = s.config;
   Napi::Object o = Napi::Object::New(env);
   o.Set("architecture", c.architecture);
   o.Set("modelType", c.model_type);
-  o.Set("dtype", eye::dtype_name(h.dtype));
-  o.Set("device", eye::device_name(h.device));
+  o.Set("dtype", s.dtype);
+  o.Set("device", s.device);
   o.Set("vocabSize", static_cast<double>(c.vocab_size));
   o.Set("hiddenSize", static_cast<double>(c.hidden_size));
   o.Set("layers", static_cast<double>(c.num_hidden_layers));
@@ -29,17 +54,17 @@ Napi::Object model_info(Napi::Env env, eye::ModelHandle& h) {
   o.Set("headDim", static_cast<double>(c.head_dim));
   o.Set("tieWordEmbeddings", c.tie_word_embeddings);
   double total = 0;
-  Napi::Array tensors = Napi::Array::New(env);
+  Napi::Array tensors = Napi::Array::New(env, s.tensors.size());
   uint32_t i = 0;
-  for (auto& kv : h.model->named_parameters(true)) {
+  for (const auto& x : s.tensors) {
     Napi::Object t = Napi::Object::New(env);
-    t.Set("name", kv.key());
-    Napi::Array shape = Napi::Array::New(env);
-    for (int64_t d = 0; d < kv.value().dim(); ++d) shape.Set(static_cast<uint32_t>(d), static_cast<double>(kv.value().size(d)));
+    t.Set("name", x.name);
+    Napi::Array shape = Napi::Array::New(env, x.shape.size());
+    for (size_t d = 0; d < x.shape.size(); ++d) shape.Set(static_cast<uint32_t>(d), static_cast<double>(x.shape[d]));
     t.Set("shape", shape);
-    t.Set("numel", static_cast<double>(kv.value().numel()));
-    t.Set("trainable", kv.value().requires_grad());
-    total += static_cast<double>(kv.value().numel());
+    t.Set("numel", static_cast<double>(x.numel));
+    t.Set("trainable", x.trainable);
+    total += static_cast<double>(x.numel);
     tensors.Set(i++, t);
   }
   o.Set("parameters", total);
@@ -68,15 +93,17 @@ class LoadWorker : public PromiseWorker {
     // Loading defaults to the checkpoint's dtype (report_.dtype); init defaults to float32.
     eye::CausalLM m = init_ ? eye::init_model(dir_, dtype_.value_or(torch::kFloat32), seed_, device_)
                             : eye::load_model(dir_, dtype_, &report_, device_);
+    // An abort that came after the last tensor still wins: nothing is kept (`m` is freed here).
+    eye::check_cancel(init_ ? "init" : "load");
     std::lock_guard<std::mutex> lk(h_->mu);
     if (h_->disposed) eye::fail(eye::ErrorCode::State, "the model was disposed");
     h_->model = m;
     h_->dtype = init_ ? dtype_.value_or(torch::kFloat32) : report_.dtype;
     h_->device = device_;
+    info_ = snapshot_info(*h_);
   }
   Napi::Value Result(Napi::Env env) override {
-    std::lock_guard<std::mutex> lk(h_->mu);
-    Napi::Object o = model_info(env, *h_);
+    Napi::Object o = model_info(env, info_);
     Napi::Array unused = Napi::Array::New(env, report_.unused.size());
     for (size_t i = 0; i < report_.unused.size(); ++i) unused.Set(static_cast<uint32_t>(i), report_.unused[i]);
     o.Set("unusedTensors", unused);
@@ -97,6 +124,7 @@ class LoadWorker : public PromiseWorker {
   std::string device_name_;
   torch::Device device_;
   eye::LoadReport report_;
+  InfoSnapshot info_;
 };
 
 class SaveWorker : public PromiseWorker {
@@ -159,6 +187,26 @@ class ForwardWorker : public PromiseWorker {
   eye::InspectResult r_;
 };
 
+// dispose(): frees the weights once no call holds the model (the lock is taken here, off the JS
+// thread; the disposed flag was already set on it, so nothing new starts meanwhile).
+class DisposeWorker : public PromiseWorker {
+ public:
+  DisposeWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h) : PromiseWorker(env), h_(std::move(h)) {}
+  void Run() override {
+    eye::CausalLM old{nullptr};
+    {
+      std::lock_guard<std::mutex> lk(h_->mu);
+      std::swap(old, h_->model);
+    }
+    // `old` is released here, outside the lock: a Trainer built on this model may still hold the
+    // weights (they are freed with it).
+  }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  std::shared_ptr<eye::ModelHandle> h_;
+};
+
 // A base parameter by HF name or an adapter tensor by PEFT name.
 torch::Tensor find_tensor(eye::CausalLMImpl& m, const std::string& name) {
   auto params = m.named_parameters(true);  // find() points into this dict: keep it alive
@@ -206,11 +254,11 @@ Napi::Value ModelWrap::Load(const Napi::CallbackInfo& info) {
     const std::string dt = string_option(o, "dtype", "auto");  // "auto" = the checkpoint's dtype
     std::optional<torch::ScalarType> dtype;
     if (dt != "auto") dtype = eye::parse_dtype(dt);
-    auto* w = new LoadWorker(info.Env(), h_, dir, dtype, threads_option(o), false, 0,
-                             eye::parse_device(dev), dev);
+    std::unique_ptr<LoadWorker> w(new LoadWorker(info.Env(), h_, dir, dtype, threads_option(o), false, 0,
+                                                 eye::parse_device(dev), dev));
+    w->stoppable(o);
     w->keep(info.This());
-    w->Queue();
-    return w->promise();
+    return queue(std::move(w));
   });
 }
 
@@ -226,11 +274,11 @@ Napi::Value ModelWrap::InitWeights(const Napi::CallbackInfo& info) {
     const std::string dev = string_option(o, "device", "cpu");
     std::string idt = string_option(o, "dtype", "float32");
     if (idt == "auto") idt = "float32";  // a config has no weights to take a dtype from
-    auto* w = new LoadWorker(info.Env(), h_, cfg, eye::parse_dtype(idt), threads_option(o), true,
-                             static_cast<uint64_t>(seed), eye::parse_device(dev), dev);
+    std::unique_ptr<LoadWorker> w(new LoadWorker(info.Env(), h_, cfg, eye::parse_dtype(idt), threads_option(o), true,
+                                                 static_cast<uint64_t>(seed), eye::parse_device(dev), dev));
+    w->stoppable(o);
     w->keep(info.This());
-    w->Queue();
-    return w->promise();
+    return queue(std::move(w));
   });
 }
 
@@ -252,10 +300,10 @@ Napi::Value ModelWrap::Save(const Napi::CallbackInfo& info) {
     } else if (!ms.IsUndefined() && !ms.IsNull()) {
       eye::fail(eye::ErrorCode::Argument, "option maxShardSize must be a number of bytes or a size like \"5GB\"");
     }
-    auto* w = new SaveWorker(info.Env(), h_, dir, dt, max_shard);
+    std::unique_ptr<SaveWorker> w(new SaveWorker(info.Env(), h_, dir, dt, max_shard));
+    w->stoppable(o);
     w->keep(info.This());
-    w->Queue();
-    return w->promise();
+    return queue(std::move(w));
   });
 }
 
@@ -296,15 +344,15 @@ Napi::Value ModelWrap::Forward(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::Info(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    auto lk = lock_model(*h_);
-    return model_info(info.Env(), *h_);
+    auto lk = try_lock_model(*h_, "info()");
+    return model_info(info.Env(), snapshot_info(*h_));
   });
 }
 
 Napi::Value ModelWrap::GetParameter(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     std::string name = string_arg(info, 0, "getParameter(name)");
-    auto lk = lock_model(*h_);
+    auto lk = try_lock_model(*h_, "getParameter()");
     return tensor_to_js(info.Env(), find_tensor(*h_->model, name));
   });
 }
@@ -313,7 +361,7 @@ Napi::Value ModelWrap::SetParameter(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
     std::string name = string_arg(info, 0, "setParameter(name, data)");
     if (info.Length() < 2) eye::fail(eye::ErrorCode::Argument, "setParameter(name, data) needs data");
-    auto lk = lock_model(*h_);
+    auto lk = try_lock_model(*h_, "setParameter()");
     torch::Tensor p = find_tensor(*h_->model, name);
     torch::Tensor src = view_typed_array(info[1], p.sizes().vec(), "setParameter data for " + name);
     if (!src.is_floating_point()) eye::fail(eye::ErrorCode::Argument, "setParameter data must be Float32Array or Float64Array");
@@ -325,10 +373,14 @@ Napi::Value ModelWrap::SetParameter(const Napi::CallbackInfo& info) {
 
 Napi::Value ModelWrap::Dispose(const Napi::CallbackInfo& info) {
   return guard(info.Env(), [&]() -> Napi::Value {
-    std::lock_guard<std::mutex> lk(h_->mu);  // waits for a running call to finish
+    // Never waits on the JS thread: calls made from now on are refused at once, a running one
+    // finishes (or is aborted by its own signal), and the worker frees the weights after it.
+    // Idempotent: a second dispose() queues a worker that finds nothing left to free.
     h_->disposed = true;
-    h_->model = eye::CausalLM(nullptr);
-    return info.Env().Undefined();
+    auto* w = new DisposeWorker(info.Env(), h_);
+    w->keep(info.This());
+    w->Queue();
+    return w->promise();
   });
 }
 

@@ -1,22 +1,14 @@
 #include "trainer_wrap.h"
 
-#include <cmath>
+#include <memory>
 
+#include "args.h"
 #include "convert.h"
 #include "model_wrap.h"
 
 namespace eyebind {
 
 namespace {
-
-double num_opt(const Napi::Object& o, const char* k, double def) {
-  Napi::Value v = o.Get(k);
-  if (v.IsUndefined() || v.IsNull()) return def;
-  if (!v.IsNumber()) eye::fail(eye::ErrorCode::Argument, std::string("trainer option ") + k + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d)) eye::fail(eye::ErrorCode::Argument, std::string("trainer option ") + k + " must be finite");
-  return d;
-}
 
 class StepWorker : public PromiseWorker {
  public:
@@ -33,7 +25,7 @@ class StepWorker : public PromiseWorker {
       check_batch_limits(b_[i], h_->model->config.vocab_size, position_limit(h_->model->config),
                          b_.size() == 1 ? std::string("batch") : "batch[" + std::to_string(i) + "]");
     for (auto& b : b_) bs.push_back(to_engine_batch(b, h_->device));
-    r_ = t_->step(bs, stop_);
+    r_ = t_->step(bs, stop_);  // honours abortFlag and reports micro-batches (cpp/cancel.h)
   }
   Napi::Value Result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
@@ -88,6 +80,23 @@ class StateWorker : public PromiseWorker {
   std::map<std::string, std::string> extra_, meta_;
 };
 
+// dispose(): drops the optimizer state once no call holds the model (the lock is taken here, off
+// the JS thread). A step still running keeps its own reference and finishes first.
+class TrainerDisposeWorker : public PromiseWorker {
+ public:
+  TrainerDisposeWorker(Napi::Env env, std::shared_ptr<eye::ModelHandle> h, std::shared_ptr<eye::Trainer> t)
+      : PromiseWorker(env), h_(std::move(h)), t_(std::move(t)) {}
+  void Run() override {
+    std::lock_guard<std::mutex> lk(h_->mu);
+    t_.reset();
+  }
+  Napi::Value Result(Napi::Env env) override { return env.Undefined(); }
+
+ private:
+  std::shared_ptr<eye::ModelHandle> h_;
+  std::shared_ptr<eye::Trainer> t_;
+};
+
 }  // namespace
 
 Napi::Value TrainerWrap::SaveState(const Napi::CallbackInfo& info) {
@@ -136,14 +145,14 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     h_ = mw->handle();
     Napi::Object o = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(info.Env());
     eye::TrainerOptions t;
-    t.adamw.beta1 = num_opt(o, "beta1", 0.9);
-    t.adamw.beta2 = num_opt(o, "beta2", 0.999);
-    t.adamw.eps = num_opt(o, "eps", 1e-8);
-    t.adamw.weight_decay = num_opt(o, "weightDecay", 0.0);
-    t.schedule.lr = num_opt(o, "lr", 3e-4);
-    t.schedule.warmup_steps = static_cast<int64_t>(num_opt(o, "warmupSteps", 0));
-    t.schedule.total_steps = static_cast<int64_t>(num_opt(o, "totalSteps", 0));
-    t.schedule.min_lr_ratio = num_opt(o, "minLrRatio", 0.0);
+    t.adamw.beta1 = number_option(o, "beta1", 0.9);
+    t.adamw.beta2 = number_option(o, "beta2", 0.999);
+    t.adamw.eps = number_option(o, "eps", 1e-8);
+    t.adamw.weight_decay = number_option(o, "weightDecay", 0.0);
+    t.schedule.lr = number_option(o, "lr", 3e-4);
+    t.schedule.warmup_steps = static_cast<int64_t>(number_option(o, "warmupSteps", 0));
+    t.schedule.total_steps = static_cast<int64_t>(number_option(o, "totalSteps", 0));
+    t.schedule.min_lr_ratio = number_option(o, "minLrRatio", 0.0);
     Napi::Value sk = o.Get("schedule");
     if (sk.IsString()) t.schedule.kind = sk.As<Napi::String>().Utf8Value();
     if (t.schedule.kind != "constant" && t.schedule.kind != "linear" && t.schedule.kind != "cosine")
@@ -151,20 +160,16 @@ TrainerWrap::TrainerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Trai
     if (t.schedule.lr <= 0) eye::fail(eye::ErrorCode::Argument, "trainer option lr must be positive");
     if (t.schedule.warmup_steps < 0 || t.schedule.total_steps < 0)
       eye::fail(eye::ErrorCode::Argument, "warmupSteps and totalSteps must be non-negative");
-    t.max_grad_norm = num_opt(o, "maxGradNorm", 1.0);
+    t.max_grad_norm = number_option(o, "maxGradNorm", 1.0);
     t.normalize_by_weights = o.Get("normalizeByWeights").ToBoolean().Value();
     t.bf16_autocast = o.Get("bf16Autocast").ToBoolean().Value();
     t.gradient_checkpointing = o.Get("gradientCheckpointing").ToBoolean().Value();
-    t.gamma = num_opt(o, "gamma", 0.0);
-    t.beta = num_opt(o, "beta", 0.1);
-    if (!(t.gamma >= 0) || !std::isfinite(t.gamma))
-      eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be a finite non-negative number");
-    if (!std::isfinite(t.beta)) eye::fail(eye::ErrorCode::Argument, "trainer option beta must be a finite number");
-    if (!std::isfinite(t.schedule.lr) || !std::isfinite(t.max_grad_norm) || !std::isfinite(t.adamw.weight_decay))
-      eye::fail(eye::ErrorCode::Argument, "trainer options lr, maxGradNorm and weightDecay must be finite numbers");
+    t.gamma = number_option(o, "gamma", 0.0);
+    t.beta = number_option(o, "beta", 0.1);
+    // number_option already refused NaN and ±Infinity for every numeric option.
+    if (t.gamma < 0) eye::fail(eye::ErrorCode::Argument, "trainer option gamma must be non-negative");
     threads_ = threads_option(o);
-    std::lock_guard<std::mutex> lk(h_->mu);
-    if (h_->disposed || !h_->model) eye::fail(eye::ErrorCode::State, "the model is disposed or holds no weights");
+    auto lk = try_lock_model(*h_, "new Trainer()");  // refuses a busy model rather than block the JS thread
     trainer_ = std::make_shared<eye::Trainer>(h_->model, t);
   });
 }
@@ -179,13 +184,17 @@ Napi::Value TrainerWrap::Step(const Napi::CallbackInfo& info) {
     } else {
       bs.push_back(read_batch(info[0], "batch"));
     }
-    // step(batches, {stop}): stop = this rank asks to stop (see eye::Trainer::step).
-    const bool stop = info.Length() > 1 && info[1].IsObject() && info[1].As<Napi::Object>().Get("stop").ToBoolean().Value();
-    auto* w = new StepWorker(info.Env(), h_, trainer_, std::move(bs), threads_, stop);
+    // step(batches, {stop, abortFlag, onProgress}): stop = this rank asks to stop, agreed on by all
+    // ranks (see eye::Trainer::step); abortFlag stops a one-process step between micro-batches
+    // (PromiseWorker::stoppable); onProgress(done, total) after each micro-batch's backward.
+    Napi::Object o = options_arg(info, 1);
+    const bool stop = o.Get("stop").ToBoolean().Value();
+    std::unique_ptr<StepWorker> w(new StepWorker(info.Env(), h_, trainer_, std::move(bs), threads_, stop));
+    w->stoppable(o);
+    w->listen_progress(o, "onProgress");
     w->keep(info.This());
     w->keep(info[0]);
-    w->Queue();
-    return w->promise();
+    return queue(std::move(w));
   });
 }
 
@@ -202,9 +211,15 @@ Napi::Value TrainerWrap::LearningRate(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TrainerWrap::Dispose(const Napi::CallbackInfo& info) {
-  std::lock_guard<std::mutex> lk(h_->mu);
-  trainer_.reset();
-  return info.Env().Undefined();
+  return guard(info.Env(), [&]() -> Napi::Value {
+    // Never waits on the JS thread: later calls see no trainer at once; the worker drops it once a
+    // running call releases the model. Idempotent (a second call has nothing left to drop).
+    auto* w = new TrainerDisposeWorker(info.Env(), h_, std::move(trainer_));
+    trainer_.reset();
+    w->keep(info.This());
+    w->Queue();
+    return w->promise();
+  });
 }
 
 }  // namespace eyebind

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "cancel.h"
 #include "errors.h"
 #include "safetensors.h"
 
@@ -197,6 +198,9 @@ CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dty
     SafetensorsFile f((fs::path(dir) / fname).string());
     std::set<std::string> used;
     for (auto& [name, param] : by_file[fname]) {
+      // A stop request (cpp/cancel.h) between tensors or slices: the exception unwinds `m`, so
+      // everything this load allocated is freed and the caller's model is untouched.
+      check_cancel("loading the checkpoint");
       if (!f.has(name))
         fail(ErrorCode::Checkpoint, f.path() + ": missing tensor \"" + name + "\" that config.json implies (" +
                                         c.architecture + ", shape " + shape_str(param.sizes()) + ")");
@@ -223,6 +227,7 @@ CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dty
         dst.copy_(src);
       } else {
         for (int64_t r = 0; r < rows; r += step) {
+          check_cancel("loading the checkpoint");
           const int64_t n = std::min(step, rows - r);
           dst.narrow(0, r, n).copy_(src.narrow(0, r, n));
           f.release(name, static_cast<uint64_t>(r) * row_bytes, static_cast<uint64_t>(r + n) * row_bytes);
@@ -328,9 +333,16 @@ void save_model(CausalLM& m, const std::string& dir, torch::ScalarType dtype, ui
   // Cast/copy to the CPU one shard at a time (a no-op for CPU tensors already in `dtype`).
   auto cpu_copies = [&](const std::vector<std::pair<std::string, torch::Tensor>>& part) {
     std::vector<std::pair<std::string, torch::Tensor>> out;
-    for (auto& kv : part) out.emplace_back(kv.first, kv.second.detach().to(torch::kCPU, dtype));
+    for (auto& kv : part) {
+      check_cancel("saving the model");
+      out.emplace_back(kv.first, kv.second.detach().to(torch::kCPU, dtype));
+    }
     return out;
   };
+  // A stop request is honoured until the checkpoint's first file is in place (each file is written
+  // to a temp name and renamed, so an abort leaves no partial file). From then on the save runs to
+  // the end: stopping between shards would leave a folder mixing this checkpoint with an older one.
+  std::optional<NoCancelScope> committed;
   std::set<std::string> written;
   if (shards.size() == 1) {
     write_safetensors((root / "model.safetensors").string(), cpu_copies(shards[0]), {{"format", "pt"}});
@@ -340,6 +352,7 @@ void save_model(CausalLM& m, const std::string& dir, torch::ScalarType dtype, ui
     for (size_t i = 0; i < shards.size(); ++i) {
       const std::string name = shard_name(i, shards.size());
       write_safetensors((root / name).string(), cpu_copies(shards[i]), {{"format", "pt"}});
+      if (!committed) committed.emplace();
       for (auto& kv : shards[i]) weight_map[kv.first] = name;
       written.insert(name);
     }

@@ -1,10 +1,13 @@
 // The engine object the binding holds: a model plus its lock, dtype, device and thread setting.
-// Every native call on a model takes the lock, so overlapping async calls never race.
+// Every native call on a model takes the lock, so overlapping async calls never race. Long calls
+// can be stopped and observed through cpp/cancel.h.
 #pragma once
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "cancel.h"
 #include "checkpoint.h"
 #include "cpu_allocator.h"
 #include "llama.h"
@@ -18,7 +21,9 @@ struct ModelHandle {
   torch::ScalarType dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;  // where parameters, buffers and batches live
   std::mutex mu;
-  bool disposed = false;
+  // Set on the JS thread the moment dispose() is called (without waiting for `mu`), so every call
+  // made after it is refused; the weights are freed by a worker once a running call releases `mu`.
+  std::atomic<bool> disposed{false};
 };
 
 // Threads for libtorch's intra-op pool on the calling thread (OpenMP settings are per OS thread,

@@ -7,7 +7,10 @@
 
 namespace eye {
 
-enum class ErrorCode { Safetensors, Config, Checkpoint, Batch, Argument, State, Distributed };
+// Interrupted: the caller's AbortSignal stopped the call (cpp/cancel.h); the object it ran on is left
+// as it was before the call. Busy: a synchronous call found the model locked by a running one and
+// refused at once rather than block the JS thread.
+enum class ErrorCode { Safetensors, Config, Checkpoint, Batch, Argument, State, Distributed, Interrupted, Busy };
 
 inline const char* error_code_name(ErrorCode c) {
   switch (c) {
@@ -18,6 +21,8 @@ inline const char* error_code_name(ErrorCode c) {
     case ErrorCode::Argument: return "EYEMULATOR_ARGUMENT";
     case ErrorCode::State: return "EYEMULATOR_STATE";
     case ErrorCode::Distributed: return "EYEMULATOR_DISTRIBUTED";  // a collective, rendezvous or peer failed
+    case ErrorCode::Interrupted: return "EYEMULATOR_INTERRUPTED";  // the code of src/util/errors.ts InterruptedError
+    case ErrorCode::Busy: return "EYEMULATOR_BUSY";
   }
   return "EYEMULATOR_ENGINE";
 }

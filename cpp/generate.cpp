@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cancel.h"
 #include "errors.h"
 
 namespace eye {
@@ -69,6 +70,7 @@ std::vector<Generation> greedy(CausalLM& m, const std::vector<std::vector<int64_
   std::vector<std::vector<std::vector<torch::Tensor>>> attn(B, std::vector<std::vector<torch::Tensor>>(o.attention_layers.size()));
   std::vector<bool> done(B, false);
   for (int64_t step = 0; step < o.max_new_tokens; ++step) {
+    check_cancel("generation");  // an abort stops before the next decoding step (cpp/cancel.h)
     torch::Tensor lp = next_logprobs(m, ids, mask, o.use_cache ? &cache : nullptr, cap.layers.empty() ? nullptr : &cap);
     auto [best_d, arg_d] = lp.max(-1);
     // Bookkeeping on the CPU: one device→host copy per step instead of one sync per row.
@@ -129,6 +131,7 @@ Generation beam_one(CausalLM& m, const std::vector<int64_t>& prompt, const Gener
   KVCache cache;
   torch::Tensor ids = base, mask = torch::ones_like(base);
   for (int64_t step = 0; step < o.max_new_tokens && K > 0; ++step) {
+    check_cancel("generation");
     torch::Tensor lp = next_logprobs(m, ids, mask, o.use_cache ? &cache : nullptr, nullptr);  // [rows, V]
     const int64_t V = lp.size(1);
     torch::Tensor scores = lp + torch::tensor([&] {

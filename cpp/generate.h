@@ -29,6 +29,8 @@ struct Generation {
 };
 
 // on_step(step, tokens of this step per prompt (-1 = finished)) → false stops early. Greedy only.
+// Every decoding step (greedy and beam) first honours a stop request of the calling thread's
+// CallScope (cpp/cancel.h): EngineError(Interrupted), and nothing of the model changed.
 using StepCallback = std::function<bool(int64_t, const std::vector<int64_t>&)>;
 
 std::vector<Generation> generate(CausalLM& m, const std::vector<std::vector<int64_t>>& prompts, const GenerateOptions& o,

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "cancel.h"
 #include "errors.h"
 #include "safetensors.h"
 
@@ -217,6 +218,7 @@ LoraConfig load_adapter(CausalLMImpl& m, const std::string& dir) {
     torch::NoGradGuard ng;
     std::set<std::string> used;
     for (auto& kv : m.lora_tensors()) {
+      check_cancel("loading the adapter");  // the catch below removes the adapters again
       std::string key = kv.first;
       if (!f.has(key)) {
         // Some PEFT versions keep the adapter name in the key (".lora_A.default.weight").

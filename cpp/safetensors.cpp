@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "cancel.h"
 #include "errors.h"
 
 namespace eye {
@@ -295,6 +296,7 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   data.reserve(tensors.size());
   uint64_t offset = 0;
   for (const auto& kv : tensors) {
+    check_cancel(("writing " + path).c_str());
     torch::Tensor t = kv.second.detach().to(torch::kCPU).contiguous();
     const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
     json e;
@@ -314,8 +316,10 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   write_file_atomic(path, [&](FILE* f) {
     auto put = [&](const void* p, size_t k) { return k == 0 || std::fwrite(p, 1, k, f) == k; };
     if (!put(len, 8) || !put(h.data(), h.size())) return false;
-    for (const auto& t : data)
+    for (const auto& t : data) {
+      check_cancel(("writing " + path).c_str());  // write_file_atomic then removes the temp file
       if (!put(t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size())) return false;
+    }
     return true;
   });
 }
@@ -338,7 +342,14 @@ void write_file_atomic(const std::string& path, const std::function<bool(FILE*)>
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail(ErrorCode::Checkpoint, tmp + ": cannot create: " + std::strerror(errno));
-  bool ok = body(f) && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  bool ok = false;
+  try {
+    ok = body(f) && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  } catch (...) {  // the body stopped (an abort, cpp/cancel.h): no temp file is left behind
+    std::fclose(f);
+    std::remove(tmp.c_str());
+    throw;
+  }
   int e = errno;
   if (std::fclose(f) != 0 && ok) {  // a deferred write error (NFS, quota) surfaces at close
     ok = false;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "cancel.h"
 #include "distributed.h"
 #include "errors.h"
 #include "loss.h"
@@ -109,6 +110,28 @@ struct AutocastScope {
   }
 };
 
+// An aborted step (cpp/cancel.h) must leave the trainer as if it never ran, so that the next step
+// gives bit-for-bit what it would have: until `committed` is set, leaving the scope (by the abort's
+// exception, or any other) drops the partial gradients and puts the LoRA-dropout stream back where
+// the step found it. AdamW, its step counter and the weights are only touched after that.
+struct StepRollback {
+  std::vector<torch::Tensor>& params;
+  at::Generator gen;
+  torch::Tensor gen_state;
+  bool committed = false;
+  StepRollback(std::vector<torch::Tensor>& ps, CausalLMImpl& m) : params(ps) {
+    if (m.has_lora() && m.dropout_gen.defined()) {
+      gen = m.dropout_gen;
+      gen_state = gen.get_state();
+    }
+  }
+  ~StepRollback() {
+    if (committed) return;
+    for (auto& p : params) p.mutable_grad() = torch::Tensor();
+    if (gen_state.defined()) gen.set_state(gen_state);
+  }
+};
+
 }  // namespace
 
 Trainer::Trainer(CausalLM model, TrainerOptions opts)
@@ -200,8 +223,17 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
                                            (0xbf58476d1ce4e5b9ULL * static_cast<uint64_t>(optimizer_.steps() + 1)));
   }
   for (auto& p : params_) p.mutable_grad() = torch::Tensor();
+  // Stop requests are honoured between micro-batches and between a forward and its backward, on
+  // one process only: data-parallel ranks agree on stopping through `stop` instead (an abort here
+  // would leave the peers waiting in the next collective).
+  StepRollback rollback(params_, *model_);
+  const auto honour_stop = [&] {
+    if (!pg_) check_cancel("the training step");
+  };
   double total = 0, sft_total = 0, pref_total = 0, ce_total = 0;
+  int64_t done = 0;
   for (const auto& b : micro) {
+    honour_stop();
     torch::Tensor loss;
     {
       AutocastScope ac(opts_.bf16_autocast, model_->device());
@@ -222,9 +254,12 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
         pref_total += po.loss.item<double>();
       }
     }
+    honour_stop();
     loss.backward();
     total += loss.item<double>();
+    report_progress(++done, static_cast<int64_t>(micro.size()));
   }
+  honour_stop();
   StepResult r;
   if (pg_) {
     // The reported sums, and which gradients exist on any rank (a tensor no rank touched stays
@@ -260,6 +295,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
   r.pref_sequences = pref_seqs;
   r.grad_norm = clip_grad_norm(params_, opts_.max_grad_norm);
   r.lr = opts_.schedule.at(optimizer_.steps());
+  rollback.committed = true;
   optimizer_.step(r.lr);
   r.loss = total;
   r.tokens = active;

@@ -10,10 +10,10 @@
  * - Human attention: code labelling, gaze → scan paths, priors, pseudo paths and weights.
  * - Evaluation: metrics and paired statistics.
  */
-export { Model, type LoadOptions, type ForwardOptions } from './model/model.ts';
+export { Model, type LoadOptions, type ForwardOptions, type GenerationProgress } from './model/model.ts';
 export { makeHfConfig, expectedTensorNames, defaultIntermediate, type ModelShape, type Arch, type HfConfig } from './model/config.ts';
 export { readSafetensorsHeader, type SafetensorsHeader, type HeaderTensor } from './model/safetensors-header.ts';
-export { Trainer, type TrainerOptions, type StepResult } from './train/trainer.ts';
+export { Trainer, type TrainerOptions, type StepResult, type StepOptions, type MicroBatchProgress } from './train/trainer.ts';
 export { native, NativeLoadError, type NativeBatch, type Dtype, type ModelInfo, type TensorData } from './native/index.ts';
 export * from './native/errors.ts';
 export { EyemulatorError, InputError, OptionError } from './util/errors.ts';

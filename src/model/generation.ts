@@ -13,7 +13,12 @@ export interface TextGenerationOptions {
   /** The output is cut before the first occurrence of any of these strings. */
   stop?: string[];
   threads?: number;
+  /** Called after each batch of prompts with prompts done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Stops between batches and inside one (at the next decoding step): rejects with AbortError
+   * (src/native/errors.ts, name 'AbortError'); results of finished batches are dropped. Default: none.
+   */
   signal?: AbortSignal;
 }
 
@@ -44,7 +49,7 @@ export async function generateText(model: Model, tok: ModelTokenizer, prompts: s
     const chunk = prompts.slice(i, i + batchSize);
     const ids = await Promise.all(chunk.map((p) => tok.encode(p)));
     const gens = await model.generate(ids, {
-      maxNewTokens: o.maxNewTokens ?? 256, beams: o.beams ?? 1, eosIds: tok.eosIds, padId: tok.padId, threads: o.threads,
+      maxNewTokens: o.maxNewTokens ?? 256, beams: o.beams ?? 1, eosIds: tok.eosIds, padId: tok.padId, threads: o.threads, signal: o.signal,
     });
     for (let k = 0; k < chunk.length; k++) {
       const g = gens[k];

@@ -1,7 +1,12 @@
 /**
- * `Model`: the TypeScript face of one native model (a HF Llama/Qwen2 checkpoint in memory).
- * Long calls return promises and run off the JS thread; `dispose()` frees native memory now
- * rather than when the GC gets to it.
+ * `Model`: the TypeScript face of one native model — a Hugging Face causal-LM checkpoint in memory,
+ * of the families cpp/config.cpp reads: Llama-like (Llama, Qwen2, Qwen3, Mistral, Granite, SmolLM3),
+ * GPTBigCode, Phi-3 and Starcoder2.
+ * Long calls return promises and run off the JS thread; load, save, generate and the adapter
+ * load/save take an AbortSignal (they then reject with AbortError and leave the model as it was).
+ * The synchronous accessors never block the event loop: during a running call they throw
+ * EngineBusyError. `dispose()` frees native memory now rather than when the GC gets to it, without
+ * waiting on the JS thread (it returns a promise; `await using` works through Symbol.asyncDispose).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +26,7 @@ import {
   type ForwardOptions,
   type NativeGeneration,
 } from '../native/index.ts';
+import { controlled } from '../native/control.ts';
 import { makeHfConfig, type ModelShape } from './config.ts';
 import { copyFileAtomic, ensureDir, writeJsonAtomic } from '../util/atomic-write.ts';
 
@@ -39,9 +45,15 @@ export interface LoadOptions {
    * are read on the CPU and moved; saving copies back to the CPU. CUDA needs a CUDA libtorch build.
    */
   device?: Device;
+  /**
+   * Stops the load between tensors (or 16 MB slices of a large one): the promise rejects with
+   * AbortError (src/native/errors.ts) and everything the load allocated is freed; nothing is kept.
+   * Aborted before the call: rejects at once. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
-export type { ForwardOptions } from '../native/index.ts';
+export type { ForwardOptions, GenerationProgress } from '../native/index.ts';
 
 /**
  * LoRA adapter options: PEFT's LoraConfig fields (PEFT 0.21), camelCase. Module paths are HF's
@@ -98,6 +110,8 @@ export interface LoraInfo extends NativeLoraInfo {
 
 /** saveAdapter options. */
 export interface SaveAdapterOptions {
+  /** Stops the write of adapter_model.safetensors (no partial file is left); rejects with AbortError. Default: none. */
+  signal?: AbortSignal;
   /**
    * adapter_config.json base_model_name_or_path, written as given (an HF id or a path as typed).
    * Default: the path this Model was loaded from, as it was passed to Model.load (never made
@@ -120,8 +134,9 @@ export class Model {
 
   /** Loads a HF model folder (config.json + model.safetensors or a sharded index). */
   static async load(dir: string, opts: LoadOptions = {}): Promise<Model> {
+    const { signal, ...rest } = opts;
     const h = new (native().Model)();
-    const info = await h.load(dir, opts);
+    const info = await controlled('loading the model', signal, undefined, (c) => h.load(dir, { ...rest, ...c }));
     return new Model(h, info, dir);
   }
 
@@ -130,8 +145,9 @@ export class Model {
    * config.json path; same seed ⇒ same weights.
    */
   static async fromConfig(configPath: string, opts: LoadOptions & { seed: number }): Promise<Model> {
+    const { signal, ...rest } = opts;
     const h = new (native().Model)();
-    const info = await h.init(configPath, opts);
+    const info = await controlled('creating the model', signal, undefined, (c) => h.init(configPath, { ...rest, ...c }));
     return new Model(h, info);
   }
 
@@ -153,6 +169,7 @@ export class Model {
     return m;
   }
 
+  /** Architecture, dims and tensors. Throws EngineBusyError during a running call (await it first). */
   info(): ModelInfo {
     return this.handle.info();
   }
@@ -169,10 +186,12 @@ export class Model {
 
   /**
    * Saves config.json + model.safetensors (atomically) in `dir`, optionally cast to `dtype`; above
-   * `maxShardSize` (default "50GB", as transformers v5) sharded as HF does (SaveOptions).
+   * `maxShardSize` (default "50GB", as transformers v5) sharded as HF does (SaveOptions). With
+   * `signal`: see SaveOptions.signal for when an abort still lets the save finish.
    */
   async save(dir: string, opts: SaveOptions = {}): Promise<void> {
-    return this.handle.save(dir, opts);
+    const { signal, ...rest } = opts;
+    return controlled('saving the model', signal, undefined, (c) => this.handle.save(dir, { ...rest, ...c }));
   }
 
   /** One forward pass (and backward with `grads`) returning logits, per-token CE and the loss. */
@@ -184,7 +203,7 @@ export class Model {
    * Attaches fresh LoRA adapters (PEFT init: A uniform, B = 0, so outputs are unchanged) to the
    * target modules and freezes the base weights; training then updates only the adapters.
    */
-  addLora(opts: LoraOptions = {}): LoraInfo {
+  addLora(opts: LoraOptions = {}): LoraInfo {  // EngineBusyError during a running call
     return this.handle.addLora(opts as NativeLoraOptions) as LoraInfo;
   }
 
@@ -195,9 +214,10 @@ export class Model {
    * shape reject with a CheckpointError naming the file and field; the model is then left unchanged.
    * init_lora_weights is irrelevant at load (the file's tensors replace the initial A, B) except for
    * initialisations that modify the base weights (pissa, olora, corda, loftq, lora_ga, mica): refused.
+   * `signal` stops it between tensors: AbortError, and the model is left without the adapter.
    */
-  async loadAdapter(dir: string): Promise<LoraInfo> {
-    return (await this.handle.loadAdapter(dir)) as LoraInfo;
+  async loadAdapter(dir: string, opts: { signal?: AbortSignal } = {}): Promise<LoraInfo> {
+    return (await controlled('loading the adapter', opts.signal, undefined, (c) => this.handle.loadAdapter(dir, c))) as LoraInfo;
   }
 
   /**
@@ -205,51 +225,76 @@ export class Model {
    * float64 model) and adapter_config.json with every field PEFT 0.21 writes, each atomically.
    */
   async saveAdapter(dir: string, opts: SaveAdapterOptions = {}): Promise<LoraInfo> {
-    return (await this.handle.saveAdapter(dir, { baseModel: opts.baseModel ?? this.dir ?? '' })) as LoraInfo;
+    const baseModel = opts.baseModel ?? this.dir ?? '';
+    return (await controlled('saving the adapter', opts.signal, undefined, (c) => this.handle.saveAdapter(dir, { baseModel, ...c }))) as LoraInfo;
   }
 
   /**
    * Folds the adapters into the base weights (W += scaling·B·A, computed in float64, rounded once
-   * into the weights' dtype) and removes them; save() then writes a plain HF checkpoint.
+   * into the weights' dtype) and removes them; save() then writes a plain HF checkpoint. Runs off
+   * the JS thread (after any running call); rejects with EngineStateError without an adapter.
    */
-  mergeLora(): void {
-    this.handle.mergeLora();
+  async mergeLora(): Promise<void> {
+    await this.handle.mergeLora();
   }
 
+  /** The attached adapter, or null. Throws EngineBusyError during a running call. */
   get lora(): LoraInfo | null {
     return this.handle.loraInfo() as LoraInfo | null;
   }
 
-  /** Greedy or beam decoding of token-id prompts (left-padded internally), off the JS thread. */
+  /**
+   * Greedy or beam decoding of token-id prompts (left-padded internally), off the JS thread.
+   * `onToken` / `onProgress` see every greedy step before the promise settles; `signal` stops at
+   * the next decoding step (AbortError; the model is unchanged). See GenerateOptions.
+   */
   async generate(prompts: Array<Int32Array | number[]>, opts: GenerateOptions = {}): Promise<NativeGeneration[]> {
-    const onToken = opts.onToken;
-    if (!onToken) return this.handle.generate(prompts, opts);
-    // Streamed steps arrive through a thread-safe queue that may drain after the promise settles:
-    // resolve only once every step (one per generated position) has reached the callback.
-    let delivered = 0;
-    const out = await this.handle.generate(prompts, {
-      ...opts,
-      onToken: (step, toks) => {
-        delivered++;
-        onToken(step, toks);
-      },
-    });
-    const steps = Math.max(0, ...out.map((g) => g.tokens.length));
-    while (delivered < steps) await new Promise((r) => setImmediate(r));
-    return out;
+    const { signal, onToken, onProgress, ...rest } = opts;
+    let listener: ((step: number, toks: number[]) => void) | undefined;
+    if (onToken || onProgress) {
+      const maxSteps = rest.maxNewTokens ?? 128;
+      const sequences: number[][] = prompts.map(() => []);
+      listener = (step, toks) => {
+        onToken?.(step, toks);
+        if (onProgress) {
+          for (let i = 0; i < toks.length; i++) if (toks[i] >= 0) sequences[i].push(toks[i]);
+          onProgress({ step, maxSteps, tokens: toks, sequences });
+        }
+      };
+    }
+    return controlled('generation', signal, listener, (c) =>
+      this.handle.generate(prompts, { ...rest, abortFlag: c.abortFlag, onToken: c.listener }),
+    );
   }
 
+  /** A parameter (HF name) or adapter tensor (PEFT name). Throws EngineBusyError during a running call. */
   getParameter(name: string) {
     return this.handle.getParameter(name);
   }
 
+  /** Overwrites a parameter or adapter tensor. Throws EngineBusyError during a running call. */
   setParameter(name: string, data: Float32Array | Float64Array): void {
     this.handle.setParameter(name, data);
   }
 
-  dispose(): void {
-    this.handle.dispose();
+  /**
+   * Frees the weights. Never blocks the event loop: `disposed` is true at once and every later call
+   * is refused (EngineStateError); a running call finishes first (abort it through its signal to
+   * stop it sooner), then the memory is freed off the JS thread and the promise resolves.
+   * Idempotent (every call returns the first call's promise); never rejects, so calling it without
+   * `await` is safe. A Trainer built on this model keeps the weights alive until it is disposed too.
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= this.handle.dispose().catch(() => undefined);
+    return this.disposing;
   }
+
+  /** `await using model = await Model.load(…)` disposes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  private disposing: Promise<void> | undefined;
 
   get disposed(): boolean {
     return this.handle.disposed;

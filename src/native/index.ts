@@ -178,7 +178,29 @@ export interface LoraInfo {
   enabled: boolean;
 }
 
+/** One greedy decoding step, as GenerateOptions.onProgress sees it. */
+export interface GenerationProgress {
+  /** The step just done, 0-based (step + 1 tokens generated per live prompt so far). */
+  step: number;
+  /** maxNewTokens: the most steps there can be (fewer when every prompt ends with an EOS first). */
+  maxSteps: number;
+  /** The token each prompt emitted at this step; -1 for a prompt that had already finished. */
+  tokens: number[];
+  /**
+   * Every prompt's generated tokens so far, this step's included (EOS kept). The arrays grow in
+   * place from call to call: copy them to keep a snapshot.
+   */
+  sequences: number[][];
+}
+
+/** What every stoppable native call also takes (src/native/control.ts fills it in from an AbortSignal). */
+export interface NativeCallOptions {
+  /** Int32Array(1) over a SharedArrayBuffer; element 0 set to 1 asks the engine to stop (binding/convert.h). */
+  abortFlag?: Int32Array;
+}
+
 export interface GenerateOptions {
+  /** Most tokens to generate per prompt (default 128); at least 1. */
   maxNewTokens?: number;
   /** Token ids that end a sequence (kept in the output). */
   eosIds?: number[];
@@ -191,10 +213,30 @@ export interface GenerateOptions {
   useCache?: boolean;
   /** Layers whose attention of each generated token over the prompt to return (greedy only). */
   attentionLayers?: number[];
-  /** Called after every step with the token emitted per prompt (-1 = already finished). */
+  /**
+   * Called on the JS thread after every greedy decoding step (0-based `step`) with the token each
+   * prompt emitted (-1 = already finished). Every call arrives before the promise settles. Not
+   * called with beams > 1 (beam hypotheses are only final at the end). A throwing callback stops
+   * the generation, which then rejects with that error. Default: none (no per-step cost).
+   */
   onToken?: (step: number, tokens: number[]) => void;
+  /**
+   * Like onToken, with the tokens so far (GenerationProgress): for progress bars and streaming.
+   * Greedy only; default none.
+   */
+  onProgress?: (p: GenerationProgress) => void;
+  /**
+   * Stops the generation at its next decoding step: the promise rejects with AbortError
+   * (src/native/errors.ts; an InterruptedError) and the model is unchanged (the KV cache is the
+   * call's own). Aborted before the call: rejects at once. Default: none.
+   */
+  signal?: AbortSignal;
+  /** libtorch intra-op threads for this call (default 0 = all cores). */
   threads?: number;
 }
+
+/** GenerateOptions as the native call takes them: the signal is an abortFlag there. */
+export type NativeGenerateOptions = Omit<GenerateOptions, 'signal' | 'onProgress'> & NativeCallOptions;
 
 export interface NativeGeneration {
   tokens: Int32Array;
@@ -235,6 +277,7 @@ export type LoadDtype = Dtype | 'auto';
 
 /** Options of `save`: `dtype` (default: the model's) and `maxShardSize` (see NativeModel.save). */
 export interface SaveOptions {
+  /** dtype of the written weights (default: the model's). */
   dtype?: Dtype;
   /**
    * Largest model.safetensors file, in bytes or as HF's max_shard_size ("5GB", "500MB"; decimal
@@ -242,36 +285,64 @@ export interface SaveOptions {
    * model-00001-of-0000N.safetensors + model.safetensors.index.json. Default "50GB" (transformers v5).
    */
   maxShardSize?: number | string;
+  /**
+   * Stops the save while its first file is being written (each file goes to a temp name and is
+   * renamed, so an aborted save leaves no partial file and the folder's old checkpoint intact); the
+   * promise rejects with AbortError. Once the first file (or shard) is in place the save finishes
+   * and resolves: stopping between shards would leave two checkpoints mixed. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
+/**
+ * The native Model (binding/model_wrap.h). Promise-returning calls run off the JS thread and take
+ * the model's lock. The synchronous ones (info, getParameter, setParameter, addLora, loraInfo,
+ * setAdaptersEnabled) never wait for it: on a model busy with a running call they throw
+ * EngineBusyError at once.
+ */
 export interface NativeModel {
-  load(dir: string, opts?: { dtype?: LoadDtype; threads?: number; device?: Device }): Promise<LoadInfo>;
+  load(dir: string, opts?: { dtype?: LoadDtype; threads?: number; device?: Device } & NativeCallOptions): Promise<LoadInfo>;
   /** dtype 'auto' (or none) = float32 here: a config alone has no weights to take a dtype from. */
-  init(configPath: string, opts: { seed: number; dtype?: LoadDtype; threads?: number; device?: Device }): Promise<LoadInfo>;
-  save(dir: string, opts?: SaveOptions): Promise<void>;
+  init(configPath: string, opts: { seed: number; dtype?: LoadDtype; threads?: number; device?: Device } & NativeCallOptions): Promise<LoadInfo>;
+  save(dir: string, opts?: Omit<SaveOptions, 'signal'> & NativeCallOptions): Promise<void>;
   forward(batch: NativeBatch, opts?: ForwardOptions): Promise<NativeForwardResult>;
   addLora(opts?: LoraOptions): LoraInfo;
-  loadAdapter(dir: string): Promise<LoraInfo>;
-  saveAdapter(dir: string, opts?: { baseModel?: string }): Promise<LoraInfo>;
-  mergeLora(): void;
+  loadAdapter(dir: string, opts?: NativeCallOptions): Promise<LoraInfo>;
+  saveAdapter(dir: string, opts?: { baseModel?: string } & NativeCallOptions): Promise<LoraInfo>;
+  /** Off the JS thread (float64 products per adapted module); resolves once merged. */
+  mergeLora(): Promise<void>;
   loraInfo(): LoraInfo | null;
   setAdaptersEnabled(on: boolean): void;
-  generate(prompts: Array<Int32Array | number[]>, opts?: GenerateOptions): Promise<NativeGeneration[]>;
+  /** `onToken` is the native listener: (step, tokens) per step, then one call with no arguments. */
+  generate(prompts: Array<Int32Array | number[]>, opts?: NativeGenerateOptions): Promise<NativeGeneration[]>;
   info(): ModelInfo;
   getParameter(name: string): TensorData<Float32Array | Float64Array>;
   setParameter(name: string, data: Float32Array | Float64Array): void;
-  dispose(): void;
+  /**
+   * Marks the model disposed at once (every later call is refused with EngineStateError) and frees
+   * the weights off the JS thread once a running call ends; resolves then. Idempotent; never rejects.
+   */
+  dispose(): Promise<void>;
   readonly disposed: boolean;
 }
 
 export interface NativeTrainer {
-  step(batch: NativeBatch | NativeBatch[], opts?: { stop?: boolean }): Promise<NativeStepResult>;
+  /**
+   * `stop`: data-parallel agreed stop (see eye::Trainer::step). `abortFlag`: stops a one-process step
+   * between micro-batches or between a forward and its backward. `onProgress` is the native
+   * listener: (done, total) after each micro-batch's backward, then one call with no arguments.
+   */
+  step(
+    batch: NativeBatch | NativeBatch[],
+    opts?: { stop?: boolean; onProgress?: (done?: number, total?: number) => void } & NativeCallOptions,
+  ): Promise<NativeStepResult>;
   attachDistributed(opts: NativeDistributedOptions): Promise<{ rank: number; worldSize: number; backend: string }>;
   saveState(path: string, metadata?: Record<string, string>): Promise<Record<string, string>>;
   loadState(path: string): Promise<Record<string, string>>;
   learningRate(step?: number): number;
   readonly steps: number;
-  dispose(): void;
+  /** Drops the optimizer state (off the JS thread, after a running step); idempotent; never rejects. */
+  dispose(): Promise<void>;
 }
 
 export interface NativeAddon {

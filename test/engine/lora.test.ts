@@ -57,7 +57,7 @@ test('a saved adapter loads back bit-identical in PEFT format', async (t) => {
   await fresh.loadAdapter(adir);
   t.true(same((await fresh.forward(b)).logits.data, (await model.forward(b)).logits.data));
   // merged into a plain HF checkpoint: same function (up to float rounding), loads without adapters
-  fresh.mergeLora();
+  await fresh.mergeLora();
   const merged = tempDir();
   await fresh.save(merged);
   const m2 = await Model.load(merged);

@@ -76,7 +76,7 @@ export async function mergeAdapter(opts: {
   const model = await Model.load(opts.model, { dtype, threads: opts.threads, device: opts.device });
   try {
     const info = await model.loadAdapter(opts.adapter);
-    model.mergeLora();
+    await model.mergeLora();
     assertReplaceableModelDir(opts.out);
     const copied: string[] = [];
     await writeDirAtomic(opts.out, async (tmp) => {
