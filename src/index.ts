@@ -69,9 +69,10 @@ export {
   type TrainTokenizerOptions, type TrainTokenizerStats, type TrainedTokenizer,
 } from './tokenizer/train.ts';
 /**
- * Task data (`translation`, `summarization`, `completion`): `loadTask(source)` reads CodeXGLUE pairs or
- * the artifact's JSONL into `TaskExample`s; `resolveTaskSource(task, spec, split)` maps a CLI-style
- * spec (undefined or "default": the shipped data; else a file or folder) to a `TaskSource`.
+ * Task data (`TASK_NAMES`, the one task list: `translation`, `summarization`, `completion`):
+ * `loadTask(source)` reads CodeXGLUE pairs or the artifact's JSONL into `TaskExample`s;
+ * `resolveTaskSource(task, spec, split)` maps a CLI-style spec (undefined or "default": the shipped
+ * data; else a file or folder) to a `TaskSource`.
  */
 export { TASK_NAMES, loadTask, parseTaskName, type TaskExample, type TaskSource, type TaskData } from './data/tasks.ts';
 export { resolveTaskSource, type Split } from './data/source.ts';

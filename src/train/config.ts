@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { VARIANTS } from '../weights/variants.ts';
+import { TASK_NAMES } from '../data/task-names.ts';
 import { InputError } from '../util/errors.ts';
 import { parseWith } from '../util/schema.ts';
 
@@ -34,7 +35,7 @@ export const initModelSchema = z.object({
 
 export const runConfigSchema = z
   .object({
-    task: z.enum(['translation', 'summarization', 'completion']),
+    task: z.enum(TASK_NAMES),
     /** Training data: "default" (the shared data), a .jsonl task file or a CodeXGLUE folder. */
     train: z.string().default('default'),
     /** Validation data, evaluated after training (same forms as `train`). */
