@@ -68,6 +68,8 @@ export {
   trainTokenizer, saveTrainedTokenizer, parseSpecials, formatTrainStats, DEFAULT_SPECIALS,
   type TrainTokenizerOptions, type TrainTokenizerStats, type TrainedTokenizer,
 } from './tokenizer/train.ts';
+/** The special tokens of the tokenizers eyemulator writes: `{ bos: '<|bos|>', eos: '<|eos|>', pad: '<|pad|>' }`. */
+export { SPECIAL_TOKENS } from './tokenizer/special.ts';
 /**
  * Task data (`TASK_NAMES`, the one task list: `translation`, `summarization`, `completion`):
  * `loadTask(source)` reads CodeXGLUE pairs or the artifact's JSONL into `TaskExample`s;
