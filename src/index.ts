@@ -14,6 +14,12 @@ export { Model, type LoadOptions, type ForwardOptions } from './model/model.ts';
 export { makeHfConfig, expectedTensorNames, defaultIntermediate, type ModelShape, type Arch, type HfConfig } from './model/config.ts';
 export { readSafetensorsHeader, type SafetensorsHeader, type HeaderTensor } from './model/safetensors-header.ts';
 export { Trainer, type TrainerOptions, type StepResult } from './train/trainer.ts';
+/**
+ * The trainer's defaults, one source for `new Trainer(model)` and the run config (`eyemulator train`):
+ * `TRAINER_DEFAULTS` (each one documented on `TrainerOptions`), `resolveTrainerOptions(options)` (what a
+ * Trainer runs with), `runTrainerOptions(config, run)` (a run config's Trainer options), the schedules.
+ */
+export { TRAINER_DEFAULTS, LR_SCHEDULES, resolveTrainerOptions, type ResolvedTrainerOptions, type LrSchedule } from './train/defaults.ts';
 export { native, NativeLoadError, type NativeBatch, type Dtype, type ModelInfo, type TensorData } from './native/index.ts';
 export * from './native/errors.ts';
 export { EyemulatorError, InputError, OptionError } from './util/errors.ts';
@@ -85,7 +91,7 @@ export { resolveTaskSource, type Split } from './data/source.ts';
  * `ProgressSink`s for `trainRun`'s `progress` option. `InterruptedError` is what an aborted run throws
  * once its checkpoint is written.
  */
-export { parseRunConfig, readConfigFile, type RunConfig, type RunConfigInput } from './train/config.ts';
+export { parseRunConfig, readConfigFile, runTrainerOptions, type RunConfig, type RunConfigInput } from './train/config.ts';
 export { readTrainSummary, type TrainRunOptions, type TrainRunSummary } from './train/run.ts';
 export { lineProgress, silentProgress, type ProgressSink, type StepProgress } from './train/progress.ts';
 export { InterruptedError } from './util/errors.ts';
