@@ -31,7 +31,7 @@ writeFileSync(join(dir, 'config.json'), JSON.stringify(makeHfConfig({
   intermediateSize: s.intermediateSize, maxPositions: Math.max(2048, s.seq),
 })));
 const model = await Model.fromConfig(join(dir, 'config.json'), { seed: 1, dtype: 'float32', threads: 1 });
-const trainer = new Trainer(model, { lr: 3e-4, weightDecay: 0.01, schedule: 'constant', maxGradNorm: 1, threads: 1 });
+const trainer = new Trainer(model, { lr: 3e-4, weightDecay: 0.01, schedule: 'constant', maxGradNorm: 1, gamma: 0, threads: 1 });
 if (dist) await trainer.attachDistributed({ rank, worldSize: W, masterAddr: dist.masterAddr, masterPort: dist.masterPort, timeoutSeconds: dist.timeoutSeconds });
 
 function share(step: number): NativeBatch {

@@ -113,7 +113,7 @@ function makeBatch(s: BenchShape, seed: number, weighted: boolean): NativeBatch 
 
 const trainerOpts = (extra: Record<string, unknown> = {}) => ({
   lr: 3e-4, weightDecay: 0.01, warmupSteps: 0, totalSteps: 0, schedule: 'constant' as const, maxGradNorm: 1.0,
-  normalizeByWeights: false, bf16Autocast: false, threads: THREADS, ...extra,
+  normalizeByWeights: false, bf16Autocast: false, gamma: 0, threads: THREADS, ...extra,
 });
 
 interface PeerOut { tokens_per_s: number; step_ms_median: number; step_ms_all: number[]; torch_version: string; threads: number; error?: string; phases_ms_median?: Record<string, number> }

@@ -122,7 +122,7 @@ async function pair(s: BenchShape, mode: 'full' | 'lora') {
   })));
   const model = await Model.fromConfig(join(dir, 'config.json'), { seed: 1, dtype: 'float32', threads: THREADS });
   if (mode === 'lora') model.addLora(LORA);
-  const trainer = new Trainer(model, { lr: 3e-4, weightDecay: 0.01, warmupSteps: 0, totalSteps: 0, schedule: 'constant', maxGradNorm: 1.0, threads: THREADS });
+  const trainer = new Trainer(model, { lr: 3e-4, weightDecay: 0.01, warmupSteps: 0, totalSteps: 0, schedule: 'constant', maxGradNorm: 1.0, gamma: 0, threads: THREADS });
   const batch = makeBatch(s);
   const rounds: { round: number; order: string; engineMs: number; peerMs?: number; ratio?: number }[] = [];
   const engAll: number[] = [];

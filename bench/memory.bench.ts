@@ -62,7 +62,7 @@ if (args[0] === '--child') {
   const rssAfterLoad = status('VmRSS');
   const hwmAfterLoad = status('VmHWM');
   const lora = m.addLora({ r: 8, alpha: 16, seed: 1 });
-  const tr = new Trainer(m, { lr: 1e-4, threads: THREADS });
+  const tr = new Trainer(m, { lr: 1e-4, weightDecay: 0, gamma: 0, threads: THREADS });
   const T = 8, V = m.info().vocabSize;
   const ids = Int32Array.from({ length: T }, (_, i) => (i * 7919) % V);
   const t1 = performance.now();

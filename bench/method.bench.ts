@@ -63,9 +63,9 @@ async function timeSteps(trainers: Array<{ name: string; step: (b: NativeBatch) 
 
 progress('method bench: LoRA vs full, eyemulator vs plain');
 const full = await fresh(false), loraPlain = await fresh(true), loraEye = await fresh(true);
-const tFull = new Trainer(full, { lr: 1e-3, threads: THREADS });
-const tPlain = new Trainer(loraPlain, { lr: 1e-3, threads: THREADS });
-const tEye = new Trainer(loraEye, { lr: 1e-3, gamma: 0.1, beta: 0.1, threads: THREADS });
+const tFull = new Trainer(full, { lr: 1e-3, weightDecay: 0, gamma: 0, threads: THREADS });
+const tPlain = new Trainer(loraPlain, { lr: 1e-3, weightDecay: 0, gamma: 0, threads: THREADS });
+const tEye = new Trainer(loraEye, { lr: 1e-3, weightDecay: 0, gamma: 0.1, beta: 0.1, threads: THREADS });
 const strip = (b: NativeBatch): NativeBatch => ({ ...b, weights: undefined, pathMask: undefined });
 const steps = await timeSteps([
   { name: 'full', step: (b) => tFull.step(strip(b)) },

@@ -144,7 +144,7 @@ async function main(): Promise<void> {
 
   // 5. Pretraining: length-bucketed shuffled batches (the fine-tuning runs' scheme), AdamW, cosine.
   const lr = num('lr');
-  const trainer = new Trainer(model, { lr, warmupSteps: Math.round(0.03 * steps), totalSteps: steps, schedule: 'cosine', minLrRatio: 0.1, weightDecay: 0.01, maxGradNorm: 1, threads });
+  const trainer = new Trainer(model, { lr, warmupSteps: Math.round(0.03 * steps), totalSteps: steps, schedule: 'cosine', minLrRatio: 0.1, weightDecay: 0.01, maxGradNorm: 1, gamma: 0, threads });
   const curve: Array<{ step: number; trainCe?: number; heldOutCe?: number; elapsedS: number }> = [];
   const evalEvery = num('eval-every');
   const lengths = trainRows.map((r) => r.ids.length);

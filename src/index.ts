@@ -14,6 +14,12 @@ export { Model, type LoadOptions, type ForwardOptions, type GenerationProgress }
 export { makeHfConfig, expectedTensorNames, defaultIntermediate, type ModelShape, type Arch, type HfConfig } from './model/config.ts';
 export { readSafetensorsHeader, type SafetensorsHeader, type HeaderTensor } from './model/safetensors-header.ts';
 export { Trainer, type TrainerOptions, type StepResult, type StepOptions, type MicroBatchProgress } from './train/trainer.ts';
+/**
+ * The trainer's defaults, one source for `new Trainer(model)` and the run config (`eyemulator train`):
+ * `TRAINER_DEFAULTS` (each one documented on `TrainerOptions`), `resolveTrainerOptions(options)` (what a
+ * Trainer runs with), `runTrainerOptions(config, run)` (a run config's Trainer options), the schedules.
+ */
+export { TRAINER_DEFAULTS, LR_SCHEDULES, resolveTrainerOptions, type ResolvedTrainerOptions, type LrSchedule } from './train/defaults.ts';
 export { native, NativeLoadError, type NativeBatch, type Dtype, type ModelInfo, type TensorData } from './native/index.ts';
 export * from './native/errors.ts';
 export { EyemulatorError, InputError, OptionError } from './util/errors.ts';
@@ -68,10 +74,13 @@ export {
   trainTokenizer, saveTrainedTokenizer, parseSpecials, formatTrainStats, DEFAULT_SPECIALS,
   type TrainTokenizerOptions, type TrainTokenizerStats, type TrainedTokenizer,
 } from './tokenizer/train.ts';
+/** The special tokens of the tokenizers eyemulator writes: `{ bos: '<|bos|>', eos: '<|eos|>', pad: '<|pad|>' }`. */
+export { SPECIAL_TOKENS } from './tokenizer/special.ts';
 /**
- * Task data (`translation`, `summarization`, `completion`): `loadTask(source)` reads CodeXGLUE pairs or
- * the artifact's JSONL into `TaskExample`s; `resolveTaskSource(task, spec, split)` maps a CLI-style
- * spec (undefined or "default": the shipped data; else a file or folder) to a `TaskSource`.
+ * Task data (`TASK_NAMES`, the one task list: `translation`, `summarization`, `completion`):
+ * `loadTask(source)` reads CodeXGLUE pairs or the artifact's JSONL into `TaskExample`s;
+ * `resolveTaskSource(task, spec, split)` maps a CLI-style spec (undefined or "default": the shipped
+ * data; else a file or folder) to a `TaskSource`.
  */
 export { TASK_NAMES, loadTask, parseTaskName, type TaskExample, type TaskSource, type TaskData } from './data/tasks.ts';
 export { resolveTaskSource, type Split } from './data/source.ts';
@@ -82,7 +91,7 @@ export { resolveTaskSource, type Split } from './data/source.ts';
  * `ProgressSink`s for `trainRun`'s `progress` option. `InterruptedError` is what an aborted run throws
  * once its checkpoint is written.
  */
-export { parseRunConfig, readConfigFile, type RunConfig, type RunConfigInput } from './train/config.ts';
+export { parseRunConfig, readConfigFile, runTrainerOptions, type RunConfig, type RunConfigInput } from './train/config.ts';
 export { readTrainSummary, type TrainRunOptions, type TrainRunSummary } from './train/run.ts';
 export { lineProgress, silentProgress, type ProgressSink, type StepProgress } from './train/progress.ts';
 export { InterruptedError } from './util/errors.ts';

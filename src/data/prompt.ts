@@ -2,7 +2,10 @@
  * The one prompt template (METHOD.md §7). Every method in a comparison sees exactly this text; the
  * target follows it and is closed by EOS, which is supervised in every method.
  */
-export type TaskName = 'translation' | 'summarization' | 'completion';
+import type { TaskName } from './task-names.ts';
+
+// Re-exported where the prompt code has always offered it; the definition is ./task-names.ts.
+export type { TaskName };
 
 export const TASK_SENTENCES: Record<TaskName, string> = {
   translation: 'Translate the following Java code into C#.',

@@ -24,11 +24,12 @@ import { basename, join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { readCodexglueSplit } from './codexglue.ts';
 import { readArtifactJsonl, sha256File, summarizeSkips, type FileProvenance, type Skip, type SkipReport } from './artifact-jsonl.ts';
-import type { TaskName } from './prompt.ts';
+import { TASK_NAMES, type TaskName } from './task-names.ts';
 import { bundledDataRoot, dataRoot } from '../util/paths.ts';
 import { OptionError } from '../util/errors.ts';
 
-export const TASK_NAMES: readonly TaskName[] = ['translation', 'summarization', 'completion'];
+// The task list is defined once, in ./task-names.ts; this module (what the public API names) re-exports it.
+export { TASK_NAMES };
 
 export interface TaskExample {
   /** Stable id: `<source>:<1-based line>`. */

@@ -24,6 +24,7 @@ import { rougeL } from './rouge.ts';
 import { whitespaceTokens } from './tokenize.ts';
 import type { MetricSample } from './stats.ts';
 import { InputError, OptionError } from '../util/errors.ts';
+import { TASK_NAMES, type TaskName } from '../data/task-names.ts';
 
 export * from './tokenize.ts';
 export * from './exact.ts';
@@ -35,8 +36,9 @@ export * from './meteor.ts';
 export * from './rouge.ts';
 export * from './stats.ts';
 
-export type Task = 'translation' | 'summarization' | 'completion';
-export const TASKS: readonly Task[] = ['translation', 'summarization', 'completion'];
+/** The task list under the names eval has always exported; the one definition is src/data/task-names.ts. */
+export type Task = TaskName;
+export const TASKS: readonly Task[] = TASK_NAMES;
 
 export const METRICS = ['exact', 'contain', 'hExact', 'bleu', 'codebleu', 'chrf', 'crystalbleu', 'meteor', 'rougeL'] as const;
 export type MetricName = (typeof METRICS)[number];

@@ -27,7 +27,7 @@ const regime = z.union([z.literal('full'), z.number().int().positive()]);
 export const experimentSchema = z
   .object({
     title: z.string().default('eyemulator experiment'),
-    tasks: z.array(z.enum(TASK_NAMES as [string, ...string[]])).min(1),
+    tasks: z.array(z.enum(TASK_NAMES)).min(1),
     variants: z.array(z.enum(VARIANTS)).min(1),
     seeds: z.array(z.number().int()).min(1),
     regimes: z.array(regime).min(1).default(['full']),

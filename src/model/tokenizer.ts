@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { InputError } from '../util/errors.ts';
+import { SPECIAL_TOKENS } from '../tokenizer/special.ts';
 import { readJsonFile, readJsonFileIfExists } from '../util/json.ts';
 import { generationIds, readGenerationConfig, specialIdFields, type GenerationIds, type SpecialIdFields } from './generation-config.ts';
 
@@ -129,8 +130,8 @@ export function specialLayout(tokenizerJson: Json, tokenizerConfig: Json | null,
   // Tokenizers `eyemulator tokenizer train` wrote before the BOS post-processor existed: models
   // trained with them saw BOS first (an old prepend rule), while HF (and now we) add none.
   const first = tokenizerJson.added_tokens?.[0];
-  if (pp == null && first?.id === 0 && first?.content === '<|bos|>' && tokenizerConfig?.add_bos_token === false)
-    notes.push(`${files.tokenizer} has no post_processor, so no BOS is added (as in transformers); models trained by eyemulator versions before 2026-12 with this tokenizer saw <|bos|> first: retrain the tokenizer (tokenizer train now writes a BOS post-processor)`);
+  if (pp == null && first?.id === 0 && first?.content === SPECIAL_TOKENS.bos && tokenizerConfig?.add_bos_token === false)
+    notes.push(`${files.tokenizer} has no post_processor, so no BOS is added (as in transformers); models trained by eyemulator versions before 2026-12 with this tokenizer saw ${SPECIAL_TOKENS.bos} first: retrain the tokenizer (tokenizer train now writes a BOS post-processor)`);
   const from = pp == null ? 'tokenizer.json post_processor (null: adds nothing)' : `tokenizer.json post_processor (${pp.type})`;
   return { prefix, suffix, from, notes };
 }
@@ -302,7 +303,7 @@ export function tokenizerSpecialIds(tokenizerPath: string): { bos: number | null
     return id === undefined || id === null ? null : id;
   };
   const pick = (field: string, fallback: string) => (tcfg && field in tcfg ? lookup(tokenContent(tcfg[field])) : lookup(fallback));
-  return { bos: pick('bos_token', '<|bos|>'), eos: pick('eos_token', '<|eos|>'), pad: pick('pad_token', '<|pad|>') };
+  return { bos: pick('bos_token', SPECIAL_TOKENS.bos), eos: pick('eos_token', SPECIAL_TOKENS.eos), pad: pick('pad_token', SPECIAL_TOKENS.pad) };
 }
 
 /** How a tokenizer's ids (vocabulary + added tokens, as the `tokenizers` library numbers them) fill their range. */

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { METRICS, type EvalResult, type MetricName, type CodeBleuOptions } from '../eval/index.ts';
-import type { TaskName } from '../data/prompt.ts';
+import { TASK_NAMES, type TaskName } from '../data/task-names.ts';
 
 export const RESULTS_FORMAT = 'eyemulator-results/1';
 
@@ -83,7 +83,7 @@ const sample = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('mean'), values: z.array(finite) }),
   z.object({ kind: z.literal('corpus'), stats: z.array(z.array(finite)) }),
 ]);
-const task = z.enum(['translation', 'summarization', 'completion']);
+const task = z.enum(TASK_NAMES);
 const metricsRecord = z.partialRecord(z.enum(METRICS), sample);
 const example = z.object({ id: z.string().min(1), inputLength: finite });
 

@@ -7,7 +7,10 @@
  * BPE vocabulary is trained.
  */
 import { byteLevelBpeDocument } from './hf-json.ts';
-export const BYTE_SPECIALS = { bos: '<|bos|>', eos: '<|eos|>', pad: '<|pad|>' } as const;
+import { SPECIAL_TOKENS } from './special.ts';
+
+/** The byte vocabulary's special tokens: the project's (./special.ts), at ids 256–258. */
+export const BYTE_SPECIALS = SPECIAL_TOKENS;
 export const BYTE_VOCAB_SIZE = 259;
 export const BYTE_BOS = 256;
 export const BYTE_EOS = 257;

@@ -27,8 +27,10 @@ import { InputError, OptionError } from '../util/errors.ts';
 import { writeJsonAtomic, writeTextAtomic } from '../util/json.ts';
 import { trainBpe, type BpeModel } from './bpe.ts';
 import { byteLevelBpeDocument } from './hf-json.ts';
+import { DEFAULT_SPECIALS } from './special.ts';
 
-export const DEFAULT_SPECIALS = ['<|bos|>', '<|eos|>', '<|pad|>'] as const;
+// Defined once in ./special.ts; re-exported here, where the training options have always offered it.
+export { DEFAULT_SPECIALS };
 
 export interface TrainTokenizerOptions {
   vocabSize: number;

@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { VARIANTS } from '../weights/variants.ts';
+import { TASK_NAMES } from '../data/task-names.ts';
+import { LR_SCHEDULES, TRAINER_DEFAULTS, type TrainerOptions } from './defaults.ts';
 import { InputError } from '../util/errors.ts';
 import { parseWith } from '../util/schema.ts';
 
@@ -34,7 +36,7 @@ export const initModelSchema = z.object({
 
 export const runConfigSchema = z
   .object({
-    task: z.enum(['translation', 'summarization', 'completion']),
+    task: z.enum(TASK_NAMES),
     /** Training data: "default" (the shared data), a .jsonl task file or a CodeXGLUE folder. */
     train: z.string().default('default'),
     /** Validation data, evaluated after training (same forms as `train`). */
@@ -53,7 +55,7 @@ export const runConfigSchema = z
      */
     dtype: z.enum(['auto', 'float32', 'bfloat16']).default('auto'),
     /** Recompute each decoder layer's activations in the backward pass: less memory, ~1/3 more compute. */
-    gradientCheckpointing: z.boolean().default(false),
+    gradientCheckpointing: z.boolean().default(TRAINER_DEFAULTS.gradientCheckpointing),
     device: z.string().default('cpu'),
     /** LoRA rank; 0 = full fine-tuning. */
     loraRank: nonNegInt.default(0),
@@ -69,27 +71,28 @@ export const runConfigSchema = z
     /** Priors file (default: the shipped EyeTrans priors). */
     priors: z.string().optional(),
     wBase: z.number().refine(Number.isFinite, 'must be finite').default(1),
-    /** Weight of the token-level preference term (0 = weighted SFT only). */
-    gamma: nonNeg.default(0.1),
-    beta: finitePos.default(0.1),
+    /** Weight of the token-level preference term (0 = weighted SFT only); the baseline trains with 0. */
+    gamma: nonNeg.default(TRAINER_DEFAULTS.gamma),
+    beta: finitePos.default(TRAINER_DEFAULTS.beta),
     /** Pseudo paths redrawn every epoch (dynamic) or fixed once (static). */
     paths: z.enum(['dynamic', 'static']).default('dynamic'),
     /** Loss positions, shared by every variant: the output only, or the input code too. */
     lossOn: z.enum(['output', 'input+output']).default('output'),
     /** L = Σw·CE / N (false, METHOD.md) or / Σw. */
-    normalizeByWeights: z.boolean().default(false),
+    normalizeByWeights: z.boolean().default(TRAINER_DEFAULTS.normalizeByWeights),
 
     epochs: posInt.default(1),
     /** Stop after this many optimizer steps (the budget); default = epochs × steps per epoch. */
     maxSteps: posInt.optional(),
     batchSize: posInt.default(8),
     gradAccum: posInt.default(1),
-    lr: finitePos.default(3e-4),
+    lr: finitePos.default(TRAINER_DEFAULTS.lr),
+    /** Default: TRAINER_DEFAULTS.warmupRatio (5%) of the run's steps. */
     warmupSteps: nonNegInt.optional(),
-    schedule: z.enum(['constant', 'linear', 'cosine']).default('cosine'),
-    minLrRatio: nonNeg.default(0.1),
-    weightDecay: nonNeg.default(0.01),
-    maxGradNorm: nonNeg.default(1),
+    schedule: z.enum(LR_SCHEDULES).default(TRAINER_DEFAULTS.schedule),
+    minLrRatio: nonNeg.default(TRAINER_DEFAULTS.minLrRatio),
+    weightDecay: nonNeg.default(TRAINER_DEFAULTS.weightDecay),
+    maxGradNorm: nonNeg.default(TRAINER_DEFAULTS.maxGradNorm),
     /** Longest training sequence (prompt + target + BOS + EOS); input code is cut to fit, targets never. */
     maxLength: posInt.default(512),
     /** Low-data regime: train on n examples drawn by `subsetSeed` (default: all). */
@@ -118,6 +121,20 @@ export const runConfigSchema = z
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;
 export type RunConfig = z.output<typeof runConfigSchema>;
+
+/**
+ * The Trainer options of a run: the config's training fields, nothing restated — what the config
+ * leaves unset (the warm-up: 5% of `totalSteps`) the Trainer fills from TRAINER_DEFAULTS.
+ * `totalSteps`: the run's optimizer steps; `weighted`: false for the baseline, which has no
+ * weights and so no preference term (γ = 0 whatever the config says); `threads`: libtorch threads.
+ */
+export function runTrainerOptions(c: RunConfig, run: { totalSteps: number; weighted: boolean; threads?: number }): TrainerOptions {
+  return {
+    lr: c.lr, warmupSteps: c.warmupSteps, totalSteps: run.totalSteps, schedule: c.schedule, minLrRatio: c.minLrRatio,
+    weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm, normalizeByWeights: c.normalizeByWeights,
+    gamma: run.weighted ? c.gamma : 0, beta: c.beta, threads: run.threads, bf16Autocast: c.dtype === 'bfloat16', gradientCheckpointing: c.gradientCheckpointing,
+  };
+}
 
 /** Validates a config object; the error names the first bad field. */
 export function parseRunConfig(obj: unknown, file = 'config'): RunConfig {

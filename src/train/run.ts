@@ -35,7 +35,7 @@ import { unappliedDropout, type HfConfig } from '../model/config.ts';
 import { assertTokenizerFitsModel, loadModelTokenizer, tokenizerFileVocabSize, tokenizerSpecialIds, type ModelTokenizer } from '../model/tokenizer.ts';
 import { GENERATION_CONFIG_FILE, makeGenerationConfig } from '../model/generation-config.ts';
 import { Trainer } from './trainer.ts';
-import { parseRunConfig, type RunConfig } from './config.ts';
+import { parseRunConfig, runTrainerOptions, type RunConfig } from './config.ts';
 import { formatParseIssueReport, prepareTrainExamples, rowFor, type ParseIssueReport, type TrainExample } from './examples.ts';
 import { collectProvenance } from './provenance.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
@@ -331,11 +331,7 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       skipped: data.task.skipped, files: data.task.files,
     });
 
-    trainer = new Trainer(model, {
-      lr: c.lr, warmupSteps: c.warmupSteps ?? Math.round(0.05 * totalSteps), totalSteps, schedule: c.schedule, minLrRatio: c.minLrRatio,
-      weightDecay: c.weightDecay, maxGradNorm: c.maxGradNorm, normalizeByWeights: c.normalizeByWeights,
-      gamma: weightModel ? c.gamma : 0, beta: c.beta, threads, bf16Autocast: c.dtype === 'bfloat16', gradientCheckpointing: c.gradientCheckpointing,
-    });
+    trainer = new Trainer(model, runTrainerOptions(c, { totalSteps, weighted: weightModel !== null, threads }));
 
     if (dist) {
       const a = await trainer.attachDistributed({

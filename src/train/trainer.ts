@@ -7,8 +7,9 @@
 import { native, type NativeBatch, type NativeDistributedOptions, type NativeStepResult, type NativeTrainer, type NativeTrainerOptions } from '../native/index.ts';
 import { controlled } from '../native/control.ts';
 import type { Model } from '../model/model.ts';
+import { resolveTrainerOptions, type TrainerOptions } from './defaults.ts';
 
-export type TrainerOptions = NativeTrainerOptions;
+export type { TrainerOptions };
 export type StepResult = NativeStepResult;
 
 /** One micro-batch of a step done (forward and backward), as StepOptions.onProgress sees it. */
@@ -50,8 +51,9 @@ export class Trainer {
   /** Throws EngineBusyError when the model is busy with a running call (await it first). */
   constructor(model: Model, options: TrainerOptions = {}) {
     this.model = model;
-    this.options = options;
-    this.t = new (native().Trainer)(model.handle, options);
+    // Every default filled in here (src/train/defaults.ts), never the engine's own fallbacks.
+    this.options = resolveTrainerOptions(options);
+    this.t = new (native().Trainer)(model.handle, this.options satisfies NativeTrainerOptions);
   }
 
   /**

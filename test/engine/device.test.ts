@@ -9,7 +9,7 @@ import { Model } from '../../src/model/model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { native } from '../../src/native/index.ts';
 import { EngineArgumentError } from '../../src/native/errors.ts';
-import { randomBatch, tempDir, writeConfig, TINY } from '../helpers/tiny-model.ts';
+import { randomBatch, tempDir, writeConfig, TINY, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 
 const same = (a: ArrayBufferView, b: ArrayBufferView) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -43,7 +43,7 @@ test("device: 'cpu' is the default, bit for bit: init, load, forward, grads, tra
   const losses: number[][] = [];
   for (const m of [dflt, cpu]) {
     m.addLora({ r: 4, alpha: 8, dropout: 0.1, seed: 5 });
-    const tr = new Trainer(m, { lr: 1e-2, gamma: 0.1, beta: 0.1, normalizeByWeights: true });
+    const tr = new Trainer(m, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-2, gamma: 0.1, beta: 0.1, normalizeByWeights: true });
     const l: number[] = [];
     for (let i = 0; i < 4; i++) l.push((await tr.step({ ...b, pathMask })).loss);
     losses.push(l);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { tinyModel, TINY } from '../helpers/tiny-model.ts';
+import { tinyModel, TINY, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import type { Model } from '../../src/model/model.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -12,7 +12,7 @@ async function trainedModel(): Promise<Model> {
   const { model } = await tinyModel(TINY, { seed: 21 });
   const r = new Rng(4);
   const T = 12, B = 4;
-  const tr = new Trainer(model, { lr: 2e-2 });
+  const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 2e-2 });
   for (let s = 0; s < 30; s++) {
     const ids = new Int32Array(B * T);
     for (let b = 0; b < B; b++) {

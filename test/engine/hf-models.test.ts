@@ -14,6 +14,7 @@ import { Model } from '../../src/model/model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { native, type NativeBatch } from '../../src/native/index.ts';
 import { EngineStateError } from '../../src/native/errors.ts';
+import { PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/hf/models/', import.meta.url));
 const NAMES = readdirSync(FIX).filter((n) => existsSync(join(FIX, n, 'reference.safetensors'))).sort();
@@ -106,7 +107,7 @@ for (const name of NAMES) {
     t.is(info.tensors.length, 2 * perLayer * (cfg.num_hidden_layers ?? cfg.n_layer));
     const fresh = await m.forward(ref.batch);
     t.deepEqual(Array.from(fresh.logits.data), Array.from(plain.logits.data));
-    const tr = new Trainer(m, { lr: 1e-2 });
+    const tr = new Trainer(m, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-2 });
     await tr.step(ref.batch);
     await tr.step(ref.batch);
     const after = await m.forward(ref.batch);

@@ -5,7 +5,7 @@ import { Model } from '../../src/model/model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { native, type NativeBatch } from '../../src/native/index.ts';
 import { CheckpointError } from '../../src/native/errors.ts';
-import { tempDir, randomBatch, tinyModel, TINY } from '../helpers/tiny-model.ts';
+import { tempDir, randomBatch, tinyModel, TINY, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -29,7 +29,7 @@ test('a fresh adapter leaves outputs bit-identical; training moves only the adap
   t.true(info.tensors.includes('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight'));
   t.true(same((await model.forward(b)).logits.data, base.logits.data));
   const w0 = model.getParameter('model.layers.0.mlp.up_proj.weight').data.slice();
-  const tr = new Trainer(model, { lr: 1e-2 });
+  const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-2 });
   for (let i = 0; i < 5; i++) await tr.step(b);
   t.true(same(model.getParameter('model.layers.0.mlp.up_proj.weight').data, w0), 'base weights are frozen');
   t.false(same((await model.forward(b)).logits.data, base.logits.data), 'adapters changed the output');
@@ -42,7 +42,7 @@ test('a saved adapter loads back bit-identical in PEFT format', async (t) => {
   const mdir = tempDir();
   await model.save(mdir);
   model.addLora({ r: 2, alpha: 4, targetModules: ['q_proj', 'v_proj'], seed: 1 });
-  const tr = new Trainer(model, { lr: 2e-2 });
+  const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 2e-2 });
   const b = pathBatch(8);
   for (let i = 0; i < 4; i++) await tr.step(b);
   const adir = tempDir();
@@ -158,7 +158,7 @@ test('a training step with γ > 0 reports sft, pref (ln 2 at step 1) and their s
   for (const lora of [true, false]) {
     const { model } = await tinyModel(TINY, { seed: 3 });
     if (lora) model.addLora({ r: 4, seed: 1 });
-    const tr = new Trainer(model, { lr: 1e-2, gamma: 0.1, beta: 0.1 });
+    const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-2, gamma: 0.1, beta: 0.1 });
     const b = pathBatch(4);
     const s1 = await tr.step(b);
     t.true(Math.abs(s1.pref - Math.log(2)) < 1e-6, `pref at step 1 = ${s1.pref}`);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Trainer } from '../../src/train/trainer.ts';
-import { randomBatch, tinyModel, TINY } from '../helpers/tiny-model.ts';
+import { randomBatch, tinyModel, TINY, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 import type { NativeBatch } from '../../src/native/index.ts';
 
 // Training computes the vocabulary projection and the CE only at loss positions. Check it against
@@ -27,7 +27,7 @@ for (const lora of [false, true]) {
       const f = await model.forward(batch, { grads: true, reference: gamma > 0, gamma });
       let sq = 0;
       for (const g of Object.values(f.grads!)) for (const x of g.data) sq += x * x;
-      const tr = new Trainer(model, { lr: 1e-3, gamma, maxGradNorm: 0 });
+      const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-3, gamma, maxGradNorm: 0 });
       const s = await tr.step(batch);
       t.true(Math.abs(s.sft - f.loss) < 1e-12, `sft ${s.sft} vs ${f.loss}`);
       if (gamma > 0) t.true(Math.abs(s.loss - f.total!) < 1e-12, `total ${s.loss} vs ${f.total}`);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Model } from '../../src/model/model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import { makeHfConfig } from '../../src/model/config.ts';
-import { randomBatch, tempDir, tinyModel, TINY } from '../helpers/tiny-model.ts';
+import { randomBatch, tempDir, tinyModel, TINY, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 
 /** Raw safetensors header (parsed independently of the engine). */
 function header(path: string): Record<string, any> {
@@ -64,7 +64,7 @@ test('LoRA on a bf16 base: base stays bf16 and frozen, adapters and AdamW moment
   const dir = await bf16Dir();
   const m = await Model.load(dir);
   m.addLora({ r: 4, alpha: 8, dropout: 0.1, seed: 5 });
-  const tr = new Trainer(m, { lr: 1e-3 });
+  const tr = new Trainer(m, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-3 });
   const r = await tr.step(randomBatch(TINY.vocabSize));
   t.true(Number.isFinite(r.loss) && r.gradNorm > 0);
   t.is(m.info().dtype, 'bfloat16');
@@ -86,7 +86,7 @@ function params(m: Model): Map<string, Float32Array | Float64Array> {
 
 test('full fine-tuning of a bf16 model: float32 master weights in the trainer state; the model holds their rounding; resume is bit-exact', async (t) => {
   const dir = await bf16Dir(8);
-  const opts = { lr: 2e-3, weightDecay: 0.01, warmupSteps: 1, totalSteps: 6, schedule: 'cosine' as const };
+  const opts = { ...PLAIN_TRAINER_OPTIONS, lr: 2e-3, weightDecay: 0.01, warmupSteps: 1, totalSteps: 6, schedule: 'cosine' as const };
   const batch = (s: number) => randomBatch(TINY.vocabSize, 2, 9, 100 + s);
   const a = await Model.load(dir);
   const ta = new Trainer(a, opts);
@@ -122,7 +122,7 @@ test('full fine-tuning of a bf16 model: float32 master weights in the trainer st
 test('activation checkpointing gives the same gradients (float64, full fine-tuning, forward with grads)', async (t) => {
   const { model: plain } = await tinyModel(TINY, { seed: 4, dtype: 'float64' });
   const { model: ckpt } = await tinyModel(TINY, { seed: 4, dtype: 'float64' });
-  const tr = new Trainer(ckpt, { lr: 1e-3, gradientCheckpointing: true }); // turns the model's flag on
+  const tr = new Trainer(ckpt, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-3, gradientCheckpointing: true }); // turns the model's flag on
   const b = randomBatch(TINY.vocabSize);
   const g0 = (await plain.forward(b, { grads: true })).grads!;
   const g1 = (await ckpt.forward(b, { grads: true })).grads!;
@@ -140,7 +140,7 @@ test('activation checkpointing with LoRA dropout > 0 replays the dropout masks: 
   const run = async (on: boolean) => {
     const { model } = await tinyModel(TINY, { seed: 4, dtype: 'float64' });
     model.addLora({ r: 4, alpha: 8, dropout: 0.3, seed: 9, targetModules: ['q_proj', 'v_proj', 'down_proj'] });
-    const tr = new Trainer(model, { lr: 5e-3, gradientCheckpointing: on, maxGradNorm: 0 });
+    const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 5e-3, gradientCheckpointing: on, maxGradNorm: 0 });
     const out: number[] = [];
     for (let s = 0; s < 4; s++) {
       const r = await tr.step(randomBatch(TINY.vocabSize, 2, 9, 40 + s));
@@ -160,7 +160,7 @@ test('activation checkpointing with LoRA dropout > 0 replays the dropout masks: 
 test('activation checkpointing under bf16 autocast recomputes under autocast too: the same steps', async (t) => {
   const run = async (on: boolean) => {
     const { model } = await tinyModel(TINY, { seed: 6 });
-    const tr = new Trainer(model, { lr: 1e-3, bf16Autocast: true, gradientCheckpointing: on });
+    const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-3, bf16Autocast: true, gradientCheckpointing: on });
     const out: number[] = [];
     for (let s = 0; s < 2; s++) {
       const r = await tr.step(randomBatch(TINY.vocabSize, 2, 9, 70 + s));

@@ -16,7 +16,7 @@ import { native, type NativeBatch } from '../../src/native/index.ts';
 import { CheckpointError, EngineArgumentError } from '../../src/native/errors.ts';
 import { mergeAdapter } from '../../src/cli/commands/model/merge.ts';
 import { Trainer } from '../../src/train/trainer.ts';
-import { tempDir } from '../helpers/tiny-model.ts';
+import { tempDir, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 
 const FIX = fileURLToPath(new URL('../fixtures/hf/peft/', import.meta.url));
 const fx = (...p: string[]) => join(FIX, ...p);
@@ -148,7 +148,7 @@ test('addLora takes PEFT options; the saved adapter has PEFT 0.21\'s fields, rec
   ]);
   t.is(li.modules[1].scaling, 8 / Math.sqrt(2));
   const { batch } = reference('llama-all-layers');
-  const tr = new Trainer(model, { lr: 5e-2 });
+  const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 5e-2 });
   for (let i = 0; i < 3; i++) await tr.step(batch);
   const dir = tempDir();
   await model.saveAdapter(dir);

@@ -1,12 +1,12 @@
 import test from 'ava';
-import { tinyModel, randomBatch, TINY } from '../helpers/tiny-model.ts';
+import { tinyModel, randomBatch, TINY, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 import { Trainer } from '../../src/train/trainer.ts';
 import type { NativeBatch } from '../../src/native/index.ts';
 
 test('a tiny model overfits one batch: loss falls by more than 90% within 200 steps', async (t) => {
   const { model } = await tinyModel(TINY, { seed: 2 });
   const b = randomBatch(TINY.vocabSize, 2, 12, 3);
-  const tr = new Trainer(model, { lr: 1e-2, warmupSteps: 5 });
+  const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-2, warmupSteps: 5 });
   const first = await tr.step(b);
   let last = first;
   let steps = 1;
@@ -19,7 +19,7 @@ test('a tiny model overfits one batch: loss falls by more than 90% within 200 st
 
 async function trainWeights(seed: number, steps: number): Promise<Float32Array[]> {
   const { model } = await tinyModel(TINY, { seed });
-  const tr = new Trainer(model, { lr: 3e-3, weightDecay: 0.1, warmupSteps: 3, totalSteps: steps, schedule: 'cosine' });
+  const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 3e-3, weightDecay: 0.1, warmupSteps: 3, totalSteps: steps, schedule: 'cosine' });
   for (let i = 0; i < steps; i++) await tr.step(randomBatch(TINY.vocabSize, 2, 10, 100 + i));
   const out = model.info().tensors.map((x) => model.getParameter(x.name).data as Float32Array);
   model.dispose();
@@ -52,7 +52,7 @@ test('gradient accumulation over micro-batches equals one step on the concatenat
   const b2 = randomBatch(TINY.vocabSize, 1, 8, 22, false);
   const run = async (batches: NativeBatch | NativeBatch[]) => {
     const { model } = await tinyModel(TINY, { seed: 5, dtype: 'float64' });
-    const tr = new Trainer(model, { lr: 1e-2, maxGradNorm: 0.5 });
+    const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-2, maxGradNorm: 0.5 });
     const r = await tr.step(batches);
     const w = model.getParameter('model.layers.1.mlp.up_proj.weight').data;
     model.dispose();
@@ -70,7 +70,7 @@ test('gradient accumulation over micro-batches equals one step on the concatenat
 
 test('learning-rate schedules: warm-up then constant, linear and cosine decay', async (t) => {
   const { model } = await tinyModel();
-  const lin = new Trainer(model, { lr: 1, warmupSteps: 4, totalSteps: 14, schedule: 'linear' });
+  const lin = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1, warmupSteps: 4, totalSteps: 14, schedule: 'linear' });
   t.deepEqual([0, 1, 2, 3].map((s) => lin.learningRate(s)), [0.25, 0.5, 0.75, 1]);
   t.true(Math.abs(lin.learningRate(9) - 0.5) < 1e-12);
   t.is(lin.learningRate(14), 0);
@@ -78,7 +78,7 @@ test('learning-rate schedules: warm-up then constant, linear and cosine decay', 
   t.is(cos.learningRate(0), 2);
   t.true(Math.abs(cos.learningRate(5) - 2 * (0.1 + 0.9 * 0.5)) < 1e-12);
   t.true(Math.abs(cos.learningRate(10) - 0.2) < 1e-12);
-  const con = new Trainer(model, { lr: 0.5, warmupSteps: 2 });
+  const con = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 0.5, warmupSteps: 2 });
   t.is(con.learningRate(1), 0.5);
   t.is(con.learningRate(1000), 0.5);
   t.throws(() => new Trainer(model, { schedule: 'exp' as any }), { message: /constant, linear or cosine/ });
@@ -94,7 +94,7 @@ test('AdamW with decoupled weight decay matches a hand computation of the first 
   const g = (await model.forward(b, { grads: true })).grads![name].data;
   const p0 = Float64Array.from(model.getParameter(name).data);
   const lr = 0.01, wd = 0.1;
-  const tr = new Trainer(model, { lr, weightDecay: wd, maxGradNorm: 0 });
+  const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr, weightDecay: wd, maxGradNorm: 0 });
   await tr.step(b);
   const p1 = model.getParameter(name).data;
   let maxd = 0;

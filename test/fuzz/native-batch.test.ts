@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { BatchError } from '../../src/native/errors.ts';
-import { randomBatch, tinyModel, TINY } from '../helpers/tiny-model.ts';
+import { randomBatch, tinyModel, TINY, PLAIN_TRAINER_OPTIONS } from '../helpers/tiny-model.ts';
 
 test('masks other than 0/1, non-finite or negative weights, negative ids and labels other than −100 → BatchError; the model keeps working', async (t) => {
   const { model } = await tinyModel();
@@ -41,7 +41,7 @@ test('rows longer than a learned position table and ids past the vocabulary are 
     const e1 = await t.throwsAsync(model.forward(long), { instanceOf: BatchError });
     t.regex(e1!.message, /batch\.inputIds rows hold 9 tokens but the model takes at most 8 \(max_position_embeddings\)/);
     const { Trainer } = await import('../../src/train/trainer.ts');
-    const tr = new Trainer(model, { lr: 1e-3 });
+    const tr = new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-3 });
     const e2 = await t.throwsAsync(tr.step([randomBatch(TINY.vocabSize, 1, 8), long]), { instanceOf: BatchError });
     t.regex(e2!.message, /batch\[1\]\.inputIds rows hold 9 tokens/);
     const far = randomBatch(TINY.vocabSize, 1, 8);
@@ -50,7 +50,7 @@ test('rows longer than a learned position table and ids past the vocabulary are 
     t.regex(e3!.message, /labels holds an id outside the vocabulary \[0, 37\)/);
     t.is(tr.steps, 0);
     for (const [opts, re] of [[{ gamma: NaN }, /gamma must be (a )?finite/], [{ beta: Infinity }, /beta must be (a )?finite/], [{ lr: NaN }, /lr.* must be (a )?finite|lr must be positive/]] as const) {
-      const e = t.throws(() => new Trainer(model, { lr: 1e-3, ...opts }));
+      const e = t.throws(() => new Trainer(model, { ...PLAIN_TRAINER_OPTIONS, lr: 1e-3, ...opts }));
       t.regex(e!.message, re);
     }
     const e4 = await t.throwsAsync(model.forward(randomBatch(TINY.vocabSize, 1, 8), { reference: true, gamma: NaN }));

@@ -10,6 +10,14 @@ export function tempDir(prefix = 'eyemulator-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * The engine's own fallbacks (cpp/trainer.h), which `new Trainer(model)` ran with before its defaults
+ * became TRAINER_DEFAULTS (src/train/defaults.ts): no weight decay, a constant rate with no warm-up and
+ * no decay floor, no preference term. Engine tests written against them spread these first (their own
+ * options after), so they keep testing what they tested.
+ */
+export const PLAIN_TRAINER_OPTIONS = { weightDecay: 0, schedule: 'constant', warmupSteps: 0, minLrRatio: 0, gamma: 0 } as const;
+
 export const TINY: ModelShape = { arch: 'llama', vocabSize: 37, hiddenSize: 16, layers: 2, heads: 4, kvHeads: 2, intermediateSize: 24 };
 
 /** A folder with config.json (+ extra fields) and returns its config path. */

@@ -95,7 +95,7 @@ const command: CommandModule<object, Args> = {
       .option('model', { type: 'string', demandOption: true, describe: 'HF model folder (with tokenizer.json)' })
       .option('adapter', { type: 'string', describe: 'PEFT LoRA adapter folder to apply' })
       .option('data', { type: 'string', demandOption: true, describe: 'CodeXGLUE java-cs folder or split file, or artifact .jsonl' })
-      .option('task', { choices: TASK_NAMES as TaskName[], demandOption: true, describe: 'task whose prompt template wraps each input' })
+      .option('task', { choices: TASK_NAMES, demandOption: true, describe: 'task whose prompt template wraps each input' })
       .option('split', { choices: SPLITS, default: 'valid' as Split, describe: 'CodeXGLUE split when --data is a folder' })
       .option('n', { type: 'number', default: 24, describe: 'first n examples of the data, in file order' })
       .option('max-new-tokens', { type: 'number', default: 128, describe: 'greedy decoding length limit' })

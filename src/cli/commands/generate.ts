@@ -10,6 +10,7 @@ import { Model } from '../../model/model.ts';
 import { assertTokenizerFitsModel, loadModelTokenizer } from '../../model/tokenizer.ts';
 import { generateText } from '../../model/generation.ts';
 import { buildPrompt, type TaskName } from '../../data/prompt.ts';
+import { TASK_NAMES } from '../../data/tasks.ts';
 import { InputError, OptionError } from '../../util/errors.ts';
 import { readJsonFileIfExists, stripBom } from '../../util/json.ts';
 import { MAX_JSONL_LINE_BYTES, readBoundedLines } from '../../data/artifact-jsonl.ts';
@@ -59,7 +60,7 @@ const generate: CommandModule = {
       .option('adapter', { type: 'string', describe: 'PEFT LoRA adapter folder to apply' })
       .option('prompt', { type: 'string', describe: 'one prompt (or code with --task)' })
       .option('data', { type: 'string', describe: 'JSONL with {"id", "input", "reference"?} per line' })
-      .option('task', { choices: ['translation', 'summarization', 'completion'], describe: 'wrap each input in the task prompt template' })
+      .option('task', { choices: TASK_NAMES, describe: 'wrap each input in the task prompt template' })
       .option('max-new-tokens', { type: 'number', describe: 'decoding length limit in new tokens (default 256; HF generate\'s max_new_tokens)' })
       // The old spelling, kept working but out of --help (one spelling per flag across commands).
       .option('max-new', { type: 'number', hidden: true })

@@ -8,7 +8,7 @@
 import type { CommandModule } from 'yargs';
 import { OptionError } from '../../util/errors.ts';
 import encodeCmd from './tokenizer/encode.ts';
-import { formatTrainStats, parseSpecials, saveTrainedTokenizer, trainTokenizer } from '../../tokenizer/index.ts';
+import { DEFAULT_SPECIALS, formatTrainStats, parseSpecials, saveTrainedTokenizer, trainTokenizer } from '../../tokenizer/index.ts';
 
 const trainCmd: CommandModule = {
   command: 'train <files..>',
@@ -19,7 +19,7 @@ const trainCmd: CommandModule = {
       .option('vocab-size', { type: 'number', demandOption: true, describe: 'total vocabulary: special tokens + 256 bytes + merges' })
       .option('out', { type: 'string', demandOption: true, describe: 'tokenizer.json to write (tokenizer_config.json goes beside it)' })
       .option('min-frequency', { type: 'number', default: 2, describe: 'merge a pair only if it occurs at least this often' })
-      .option('special', { type: 'string', default: '<|bos|>,<|eos|>,<|pad|>', describe: 'special tokens, comma-separated, at ids 0…k−1 (first three = bos, eos, pad)' })
+      .option('special', { type: 'string', default: DEFAULT_SPECIALS.join(','), describe: 'special tokens, comma-separated, at ids 0…k−1 (first three = bos, eos, pad)' })
       .option('unit', { choices: ['line', 'file'] as const, default: 'line' as const, describe: 'a training text is each non-empty line, or each whole file' }),
   handler: async (argv) => {
     const vocabSize = Number(argv['vocab-size']);

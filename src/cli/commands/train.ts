@@ -16,11 +16,16 @@ import { interruptSignal } from '../signals.ts';
 import { InterruptedError } from '../../util/errors.ts';
 import { readJsonFile } from '../../util/json.ts';
 import { VARIANTS } from '../../weights/variants.ts';
+import { TASK_NAMES } from '../../data/tasks.ts';
+import { LR_SCHEDULES, TRAINER_DEFAULTS } from '../../train/defaults.ts';
 import { distributedFromEnv, launchLocal } from '../../distributed/index.ts';
 
-/** CLI flag → RunConfig key (kebab-case flags, camelCase keys). */
-const FLAGS: Array<[flag: string, key: keyof RunConfig, type: 'string' | 'number' | 'boolean', describe: string]> = [
-  ['task', 'task', 'string', 'translation | summarization | completion'],
+/**
+ * CLI flag → RunConfig key (kebab-case flags, camelCase keys). `choices` (from the one definition of
+ * each list) makes yargs refuse other values and list the valid ones in --help.
+ */
+const FLAGS: Array<[flag: string, key: keyof RunConfig, type: 'string' | 'number' | 'boolean', describe: string, choices?: readonly string[]]> = [
+  ['task', 'task', 'string', 'task whose data and prompt template the run trains on', TASK_NAMES],
   ['train', 'train', 'string', 'training data: "default", a .jsonl task file, or a CodeXGLUE folder'],
   ['valid', 'valid', 'string', 'validation data (same forms), decoded by --evaluate'],
   ['model', 'model', 'string', 'HF model folder to fine-tune'],
@@ -31,22 +36,22 @@ const FLAGS: Array<[flag: string, key: keyof RunConfig, type: 'string' | 'number
   ['lora-rank', 'loraRank', 'number', 'LoRA rank (0 = full fine-tuning)'],
   ['lora-alpha', 'loraAlpha', 'number', 'LoRA alpha (default 2 × rank)'],
   ['lora-dropout', 'loraDropout', 'number', 'dropout on the adapter input'],
-  ['variant', 'variant', 'string', VARIANTS.join(' | ')],
+  ['variant', 'variant', 'string', 'weighting of the code tokens (baseline: all 1)', VARIANTS],
   ['priors', 'priors', 'string', 'priors file (default: the shipped EyeTrans priors)'],
   ['w-base', 'wBase', 'number', 'w_base of the weight formula (paper 1.0, artifact 3.0)'],
-  ['gamma', 'gamma', 'number', 'weight of the token-level preference term (0 = weighted SFT only)'],
-  ['beta', 'beta', 'number', 'preference temperature'],
+  ['gamma', 'gamma', 'number', `weight of the token-level preference term (0 = weighted SFT only; default ${TRAINER_DEFAULTS.gamma}, 0 for the baseline)`],
+  ['beta', 'beta', 'number', `preference temperature (default ${TRAINER_DEFAULTS.beta})`],
   ['paths', 'paths', 'string', 'dynamic (redrawn each epoch) | static'],
   ['loss-on', 'lossOn', 'string', 'output | input+output (shared by every variant)'],
   ['epochs', 'epochs', 'number', 'passes over the training data'],
   ['max-steps', 'maxSteps', 'number', 'optimizer steps (the budget; overrides epochs)'],
   ['batch-size', 'batchSize', 'number', 'sequences per micro-batch'],
   ['grad-accum', 'gradAccum', 'number', 'micro-batches per optimizer step'],
-  ['lr', 'lr', 'number', 'peak learning rate'],
-  ['warmup-steps', 'warmupSteps', 'number', 'linear warm-up steps (default 5% of the steps)'],
-  ['schedule', 'schedule', 'string', 'constant | linear | cosine'],
-  ['weight-decay', 'weightDecay', 'number', 'AdamW decoupled weight decay'],
-  ['max-grad-norm', 'maxGradNorm', 'number', 'global gradient-norm clip (0 = off)'],
+  ['lr', 'lr', 'number', `peak learning rate (default ${TRAINER_DEFAULTS.lr})`],
+  ['warmup-steps', 'warmupSteps', 'number', `linear warm-up steps (default ${100 * TRAINER_DEFAULTS.warmupRatio}% of the steps)`],
+  ['schedule', 'schedule', 'string', `learning-rate decay after the warm-up (default ${TRAINER_DEFAULTS.schedule}, down to ${TRAINER_DEFAULTS.minLrRatio} × lr)`, LR_SCHEDULES],
+  ['weight-decay', 'weightDecay', 'number', `AdamW decoupled weight decay (default ${TRAINER_DEFAULTS.weightDecay})`],
+  ['max-grad-norm', 'maxGradNorm', 'number', `global gradient-norm clip (0 = off; default ${TRAINER_DEFAULTS.maxGradNorm})`],
   ['max-length', 'maxLength', 'number', 'longest training sequence; input code is cut to fit, targets never'],
   ['train-n', 'trainN', 'number', 'low-data regime: train on n examples drawn by --subset-seed'],
   ['subset-seed', 'subsetSeed', 'number', 'seed of the training subset'],
@@ -77,7 +82,7 @@ const train: CommandModule = {
       .option('dist-timeout', { type: 'number', describe: 'data-parallel: rendezvous and collective timeout in seconds (default 300)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the run summary (and the evaluation summary with --evaluate) as JSON on stdout' })
       .example('$0 train --task translation --variant full --model base --lora-rank 16 --out runs/full --evaluate', 'LoRA fine-tuning with gaze weights, then scoring');
-    for (const [flag, , type, describe] of FLAGS) b = b.option(flag, { type, describe });
+    for (const [flag, , type, describe, choices] of FLAGS) b = b.option(flag, choices ? { type, describe, choices } : { type, describe });
     return b;
   },
   handler: async (a) => {
