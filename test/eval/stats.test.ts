@@ -153,7 +153,7 @@ test('corpusScorer is the scorer evaluate attaches to each corpus metric, and re
     if (s?.kind !== 'corpus') return t.fail(`${m} is not a corpus sample`);
     const sum = s.stats[0].map((_, k) => s.stats[0][k] + s.stats[1][k]);
     t.is(corpusScorer(m)(sum), s.score(sum), m);
-    t.is(corpusScorer(m)(sum), r[m], m);
+    t.is(corpusScorer(m)(sum), r[m] as number, m);
   }
   t.throws(() => corpusScorer('exact'), { instanceOf: OptionError, message: /not a corpus metric/ });
 });
