@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry, listCells, reportExperiment, runExperiment, runExperimentCell } from '../../src/experiment/runner.ts';
 import { LockBusyError, tryLock } from '../../src/experiment/lock.ts';
-import { readStepRecords } from '../../src/train/run.ts';
+import { readStepRecords } from '../../src/train/run-dir.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 import { OptionError } from '../../src/util/errors.ts';
 
