@@ -60,7 +60,9 @@ const command: CommandModule = {
       .option('code', { type: 'string', demandOption: true, describe: 'Java or C# source file' })
       .option('lang', { choices: ['java', 'csharp'], describe: 'language (default: from the file extension)' })
       .option('tokenizer', { type: 'string', describe: 'HF tokenizer.json: also show sub-word tokens with projected weights' })
-      .option('variant', { choices: VARIANTS, default: 'full', describe: 'weighting variant (METHOD.md §6)' })
+      // Not yargs `choices`: an unknown variant is the library's typed OptionError (exit 1, the valid
+      // names listed), the same refusal a config file or the API gets.
+      .option('variant', { type: 'string', default: 'full', describe: `weighting variant (METHOD.md §6): ${VARIANTS.join(', ')}` })
       .option('w-base', { type: 'number', default: 1, describe: 'w_base (paper 1.0; the artifact code used 3.0)' })
       .option('max-lines', { type: 'number', default: 4, describe: 'L: line span of a bi/trigram group' })
       .option('seed', { type: 'string', default: '0', describe: 'RNG seed (number or string)' })
