@@ -92,7 +92,8 @@ export { resolveTaskSource, type Split } from './data/source.ts';
  * once its checkpoint is written.
  */
 export { parseRunConfig, readConfigFile, runTrainerOptions, type RunConfig, type RunConfigInput } from './train/config.ts';
-export { readTrainSummary, type TrainRunOptions, type TrainRunSummary } from './train/run.ts';
+export { type TrainRunOptions } from './train/run.ts';
+export { readTrainSummary, readRunResult, type TrainRunSummary } from './train/run-dir.ts';
 export { lineProgress, silentProgress, type ProgressSink, type StepProgress } from './train/progress.ts';
 export { InterruptedError } from './util/errors.ts';
 /**
@@ -100,7 +101,7 @@ export { InterruptedError } from './util/errors.ts';
  * examples, scores every metric of its task and stores the run's result in the folder
  * (`readRunResult(runDir)` reads it back; null before). Per-example metrics on their own are `evaluation.evaluate`.
  */
-export { evaluateRun, readRunResult, type EvalRunOptions, type EvalRunSummary } from './experiment/evaluate-run.ts';
+export { evaluateRun, type EvalRunOptions, type EvalRunSummary } from './experiment/evaluate-run.ts';
 /**
  * Attention diagnostics on generated tokens (confidence, entropy, focus, recency, alignment with human
  * attention; docs/attention.md): `attentionDiagnostics(model, tokenizer, examples, options)`.

@@ -110,6 +110,22 @@ function sumStats(stats: number[][]): number[] {
   return s;
 }
 
+/**
+ * The corpus score (0–100) of a corpus-kind metric from its summed per-example sufficient statistics:
+ * the one metric → scorer map, used by `evaluate` and by the report when it rescores pooled or
+ * resampled examples. `codebleu` carries CodeBLEU's weights and empty-dataflow rule (default: the
+ * standard ones). A mean-kind metric (exact, meteor, …) has no corpus score: OptionError.
+ */
+export function corpusScorer(metric: MetricName, codebleu: CodeBleuOptions = {}): (sum: number[]) => number {
+  switch (metric) {
+    case 'bleu': return (s) => codexglueBleuFromStats(s).bleu;
+    case 'chrf': return (s) => chrfFromStats(s);
+    case 'codebleu': return (s) => codebleuFromStats(s, codebleu).codebleu;
+    case 'crystalbleu': return (s) => crystalBleuFromStats(s);
+    default: throw new OptionError(`metric "${metric}" is not a corpus metric (corpus metrics: bleu, chrf, codebleu, crystalbleu)`);
+  }
+}
+
 export async function evaluate(examples: readonly EvalExample[], task: Task, opts: EvaluateOptions = {}): Promise<EvalResult> {
   if (!TASKS.includes(task)) throw new OptionError(`unknown task "${task}" (use ${TASKS.join(', ')})`);
   const isCode = task !== 'summarization';
@@ -130,14 +146,13 @@ export async function evaluate(examples: readonly EvalExample[], task: Task, opt
   const sentBleu = examples.map((e) => smoothedSentenceBleu(e.prediction, e.reference));
 
   const chrfSt = examples.map((e) => chrfStats(e.prediction, e.reference));
-  const chrfScore = (s: number[]) => chrfFromStats(s);
 
   // Corpus BLEU-4 for every task (METHOD.md §7 "BLEU-4 (corpus, with the usual smoothing)"):
   // CodeXGLUE compute_bleu, add-one on every order. Code: whitespace tokens (CodeXGLUE
   // code-to-code); English: lower-cased splitPuncts (CodeXGLUE code-to-text's tokenisation).
   const bleuTok = isCode ? whitespaceTokens : codexglueTextTokens;
   const bleuSt = examples.map((e) => codexglueBleuStats(bleuTok(e.prediction), [bleuTok(e.reference)]));
-  const bleuSample: MetricSample = corpusSample(bleuSt, (s) => codexglueBleuFromStats(s).bleu);
+  const bleuSample: MetricSample = corpusSample(bleuSt, corpusScorer('bleu'));
 
   let codebleuSample: MetricSample | null = null;
   let codebleuParts: EvalResult['codebleuParts'] = null;
@@ -147,7 +162,7 @@ export async function evaluate(examples: readonly EvalExample[], task: Task, opt
     const st: number[][] = [];
     for (const e of examples) st.push(await codebleuStats(e.prediction, e.reference, lang));
     const cbOpts = opts.codebleu ?? {};
-    codebleuSample = corpusSample(st, (s) => codebleuFromStats(s, cbOpts).codebleu);
+    codebleuSample = corpusSample(st, corpusScorer('codebleu', cbOpts));
     const full = codebleuFromStats(sumStats(st), cbOpts);
     codebleuValue = full.codebleu;
     codebleuParts = { ngram: full.ngram, weightedNgram: full.weightedNgram, syntax: full.syntax, dataflow: full.dataflow };
@@ -157,7 +172,7 @@ export async function evaluate(examples: readonly EvalExample[], task: Task, opt
   if (isCode && opts.trainTargets && opts.trainTargets.length > 0) {
     const ignore = triviallySharedNgrams(opts.trainTargets, { k: opts.crystalK });
     const st = examples.map((e) => crystalBleuStats(e.prediction, e.reference, ignore));
-    crystalSample = corpusSample(st, (s) => crystalBleuFromStats(s));
+    crystalSample = corpusSample(st, corpusScorer('crystalbleu'));
   }
 
   const all = Array.from({ length: n }, (_, i) => i);
@@ -174,7 +189,7 @@ export async function evaluate(examples: readonly EvalExample[], task: Task, opt
     hExact: meanSample(hExact),
     bleu: bleuSample,
     codebleu: codebleuSample,
-    chrf: corpusSample(chrfSt, chrfScore),
+    chrf: corpusSample(chrfSt, corpusScorer('chrf')),
     crystalbleu: crystalSample,
     meteor: meanSample(meteorPer),
     rougeL: meanSample(rougePer),

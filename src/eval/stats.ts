@@ -3,11 +3,13 @@
  * (METHOD.md §7: "every comparison reports n, seeds, mean, a paired-bootstrap 95% CI of the
  * difference and its p").
  *
- * - `mean`, `sampleStd` (n − 1 denominator; 0 for n < 2).
+ * - `mean`, `sampleStd` (n − 1 denominator; 0 for n < 2), `median`.
  * - `ci95Mean`: Student-t interval mean ± t_{0.975, n−1}·s/√n (t quantile from the regularised
  *   incomplete beta function, Numerical Recipes §6.4 continued fraction, inverted by bisection).
  *   n = 1 gives [mean, mean] (no spread to estimate); n = 0 gives NaNs. `summarize`: the same as
  *   JSON-safe nulls, over the finite values of a list.
+ * - `bootstrapCi`: percentile-bootstrap 95% CI of one sample's score (the report's CI for corpus
+ *   metrics), resampled as `pairedBootstrap` resamples.
  * - `spearman` (tie-corrected: Pearson correlation of `averageRanks`), for the attention diagnostics.
  * - `pairedBootstrap` (Koehn 2004, paired resampling): draw B index vectors of size n with
  *   replacement from a seeded `Rng` (the SAME indices for both systems); for a per-example metric
@@ -260,6 +262,35 @@ export function pairedBootstrap(a: MetricSample, b: MetricSample, opts: PairedBo
   if (delta > 0) p = Math.min(1, (2 * deltas.filter((d) => d <= 0).length) / B);
   else if (delta < 0) p = Math.min(1, (2 * deltas.filter((d) => d >= 0).length) / B);
   return { n, B, seed, meanA, meanB, delta, ci95, p };
+}
+
+/**
+ * Percentile-bootstrap 95% CI of one sample's score: B resamples of the n examples with replacement
+ * from `new Rng(seed)`, each scored with `scoreOn` (mean of the values, or the corpus score of the
+ * summed statistics); the CI is [q_0.025, q_0.975] of the B scores (R type 7 quantiles). The same
+ * seed gives the same resamples, so every cell of a report is resampled alike. n = 0 gives
+ * [NaN, NaN] (no interval without examples).
+ */
+export function bootstrapCi(s: MetricSample, B: number, seed: number): [number, number] {
+  const n = sampleSize(s);
+  if (n === 0) return [NaN, NaN];
+  const rng = new Rng(seed);
+  const idx = new Array<number>(n);
+  const vals: number[] = [];
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < n; i++) idx[i] = rng.int(n);
+    vals.push(scoreOn(s, idx));
+  }
+  vals.sort((a, b) => a - b);
+  return [quantileSorted(vals, 0.025), quantileSorted(vals, 0.975)];
+}
+
+/** The median (mean of the two middle values for an even count); NaN for an empty list. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 // --- rank correlation and summaries (attention diagnostics; src/experiment/attention.ts) ----------

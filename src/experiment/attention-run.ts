@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { Model } from '../model/model.ts';
 import type { ModelTokenizer } from '../model/tokenizer.ts';
 import type { RunConfig } from '../train/config.ts';
-import type { TrainRunSummary } from '../train/run.ts';
+import type { TrainRunSummary } from '../train/run-dir.ts';
 import type { TaskExample } from '../data/tasks.ts';
 import { defaultPriorsPath, loadPriors } from '../priors/index.ts';
 import { attentionDiagnostics, type AttentionDiagnosticsResult } from './attention.ts';

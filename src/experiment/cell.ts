@@ -6,9 +6,10 @@
  * (`cell-worker.ts`) for isolation; library users can call `runCell` directly.
  */
 import { resolve } from 'node:path';
-import { trainRun, readTrainSummary, type TrainRunSummary } from '../train/run.ts';
+import { trainRun } from '../train/run.ts';
+import { readRunResult, readTrainSummary, type TrainRunSummary } from '../train/run-dir.ts';
 import { silentProgress, type ProgressSink } from '../train/progress.ts';
-import { evaluateRun, readRunResult, type EvalRunSummary } from './evaluate-run.ts';
+import { evaluateRun, type EvalRunSummary } from './evaluate-run.ts';
 import type { RunResult } from '../report/types.ts';
 import { InterruptedError } from '../util/errors.ts';
 

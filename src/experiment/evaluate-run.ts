@@ -7,6 +7,7 @@
  *   eval.json           the scores (0–100), n, prompt truncation, decoding statistics, seconds
  *   result.json         the run in the report's results format (src/report/types.ts RunResult):
  *                       per-example metric samples, the training curve, attention diagnostics
+ *                       (read back with readRunResult, src/train/run-dir.ts)
  *
  * Prompts longer than the model's context minus maxNewTokens have their input code cut from the
  * end (never silently: the count is in eval.json and printed).
@@ -17,13 +18,13 @@ import { Model } from '../model/model.ts';
 import { loadModelTokenizer, type ModelTokenizer } from '../model/tokenizer.ts';
 import { generateText } from '../model/generation.ts';
 import { parseRunConfig, type RunConfig } from '../train/config.ts';
-import { readStepRecords, readTrainSummary } from '../train/run.ts';
+import { curveFrom, readTrainSummary, writeRunResult } from '../train/run-dir.ts';
 import { loadTask, type TaskExample } from '../data/tasks.ts';
 import { resolveTaskSource } from '../data/source.ts';
 import { drawSubset } from '../data/subset.ts';
 import { fitExample, newTruncationReport, type TruncationReport } from '../data/truncation.ts';
 import { evaluate, type EvalScores } from '../eval/index.ts';
-import { runFromEvaluation, type CurvePoint, type ExampleRef, type RunResult } from '../report/types.ts';
+import { runFromEvaluation, type ExampleRef, type RunResult } from '../report/types.ts';
 import { InputError, OptionError } from '../util/errors.ts';
 import { readJsonFile, writeJsonAtomic, writeTextAtomic } from '../util/json.ts';
 
@@ -67,23 +68,6 @@ export async function trainTargets(c: RunConfig): Promise<string[]> {
 export async function inputLengths(tok: ModelTokenizer, examples: readonly TaskExample[]): Promise<ExampleRef[]> {
   const out: ExampleRef[] = [];
   for (const e of examples) out.push({ id: e.id, inputLength: (await tok.tokenizer.encode(e.input, null, { addSpecialTokens: false })).getIds().length });
-  return out;
-}
-
-/**
- * The training curve, thinned to at most `max` points: per bin of consecutive steps, the mean
- * objective (`loss`) and, when every step of the bin logged it, the mean plain CE (`ce`).
- */
-export function curveFrom(runDir: string, max = 200): CurvePoint[] {
-  const steps = readStepRecords(runDir);
-  const per = Math.max(1, Math.ceil(steps.length / max));
-  const out: CurvePoint[] = [];
-  for (let i = 0; i < steps.length; i += per) {
-    const bin = steps.slice(i, i + per);
-    const p: CurvePoint = { step: bin[bin.length - 1].step, loss: bin.reduce((a, s) => a + s.loss, 0) / bin.length };
-    if (bin.every((s) => typeof s.ce === 'number' && Number.isFinite(s.ce))) p.ce = bin.reduce((a, s) => a + s.ce!, 0) / bin.length;
-    out.push(p);
-  }
   return out;
 }
 
@@ -175,12 +159,6 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
   }
   // eval.json before result.json: a cell counts as evaluated when result.json parses.
   writeJsonAtomic(join(runDir, 'eval.json'), summary);
-  writeTextAtomic(join(runDir, 'result.json'), JSON.stringify(result) + '\n');
+  writeRunResult(runDir, result);
   return { result, summary };
-}
-
-/** A run folder's stored result (null: not evaluated yet). */
-export function readRunResult(runDir: string): RunResult | null {
-  const p = join(runDir, 'result.json');
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as RunResult) : null;
 }

@@ -12,7 +12,8 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { GroupReport } from './compute.ts';
-import { METRIC_LABELS, fmt, fmtCi } from './format.ts';
+import { fmt, fmtCi } from './format.ts';
+import { METRIC_LABELS } from './types.ts';
 
 export interface Chart {
   /** File name (relative to the report folder). */

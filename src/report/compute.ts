@@ -20,14 +20,10 @@
  * Length split: the group's examples are cut at the median input length: short = length ≤ median,
  * long = length > median; cell scores and deltas are recomputed on each half.
  */
-import { ci95Mean, pairedBootstrap, quantileSorted, sampleStd, scoreOn, type MetricSample } from '../eval/stats.ts';
-import { chrfFromStats } from '../eval/chrf.ts';
-import { codexglueBleuFromStats } from '../eval/bleu.ts';
-import { codebleuFromStats, type CodeBleuOptions } from '../eval/codebleu.ts';
-import { crystalBleuFromStats } from '../eval/crystalbleu.ts';
-import { METRICS, type MetricName } from '../eval/index.ts';
+import { bootstrapCi, ci95Mean, median, pairedBootstrap, sampleStd, scoreOn, type MetricSample } from '../eval/stats.ts';
+import type { CodeBleuOptions } from '../eval/codebleu.ts';
+import { corpusScorer, METRICS, type MetricName } from '../eval/index.ts';
 import { InputError, OptionError } from '../util/errors.ts';
-import { Rng } from '../util/rng.ts';
 import type { TaskName } from '../data/prompt.ts';
 import type { CurvePoint, ExampleRef, ResultsFile, StoredMetricSample } from './types.ts';
 
@@ -141,17 +137,6 @@ export interface Report {
 
 // --- metric scoring ---------------------------------------------------------------------------
 
-/** The corpus score function for a corpus-kind metric (the same as `evaluate` uses). */
-export function corpusScorer(metric: MetricName, codebleu: CodeBleuOptions = {}): (sum: number[]) => number {
-  switch (metric) {
-    case 'bleu': return (s) => codexglueBleuFromStats(s).bleu;
-    case 'chrf': return (s) => chrfFromStats(s);
-    case 'codebleu': return (s) => codebleuFromStats(s, codebleu).codebleu;
-    case 'crystalbleu': return (s) => crystalBleuFromStats(s);
-    default: throw new OptionError(`metric "${metric}" is not a corpus metric`);
-  }
-}
-
 export function toMetricSample(s: StoredMetricSample, metric: MetricName, codebleu?: CodeBleuOptions): MetricSample {
   return s.kind === 'mean' ? { kind: 'mean', values: s.values } : { kind: 'corpus', stats: s.stats, score: corpusScorer(metric, codebleu) };
 }
@@ -190,21 +175,6 @@ function score(s: StoredMetricSample, metric: MetricName, codebleu?: CodeBleuOpt
   return scoreOn(ms, Array.from({ length: n }, (_, i) => i));
 }
 
-/** Percentile-bootstrap 95% CI of a sample's score over resampled examples. */
-export function bootstrapCi(s: MetricSample, B: number, seed: number): [number, number] {
-  const n = s.kind === 'mean' ? s.values.length : s.stats.length;
-  if (n === 0) return [NaN, NaN];
-  const rng = new Rng(seed);
-  const idx = new Array<number>(n);
-  const vals: number[] = [];
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < n; i++) idx[i] = rng.int(n);
-    vals.push(scoreOn(s, idx));
-  }
-  vals.sort((a, b) => a - b);
-  return [quantileSorted(vals, 0.025), quantileSorted(vals, 0.975)];
-}
-
 export function summarizeMetric(
   pooled: StoredMetricSample,
   perSeedSamples: readonly StoredMetricSample[],
@@ -225,13 +195,6 @@ export function verdictOf(ci95: readonly [number, number]): DeltaSummary['verdic
   if (ci95[0] > 0) return 'higher';
   if (ci95[1] < 0) return 'lower';
   return 'no significant difference';
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 // --- building ----------------------------------------------------------------------------------

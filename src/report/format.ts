@@ -5,21 +5,9 @@
  * crossed zero.
  */
 import { marked } from 'marked';
-import type { MetricName } from '../eval/index.ts';
 import type { CellSummary, DeltaSummary, GroupReport, Report } from './compute.ts';
 import type { Chart } from './charts.ts';
-
-export const METRIC_LABELS: Record<MetricName, string> = {
-  exact: 'Exact',
-  contain: 'Contain',
-  hExact: 'H-Exact',
-  bleu: 'BLEU',
-  codebleu: 'CodeBLEU',
-  chrf: 'chrF++',
-  crystalbleu: 'CrystalBLEU',
-  meteor: 'METEOR',
-  rougeL: 'ROUGE-L',
-};
+import { METRIC_LABELS } from './types.ts';
 
 export const DATA_CREDIT =
   'Human-attention priors and task samples come from the EyeMulator artifact (Zhang et al., ' +

@@ -1,18 +1,18 @@
 /**
  * Experiment reports: results format (types.ts), numbers (compute.ts), charts (charts.ts),
  * Markdown / HTML / terminal renderings (format.ts). `writeReport` does all of it into a folder:
- * report.md, report.html, the chart SVGs and report.json (the computed numbers).
+ * report.md, report.html, the chart SVGs and report.json (the computed numbers). The report only
+ * reads a results file: scoring predictions (trivial baselines included, src/experiment/baselines.ts)
+ * happens before it.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluate, type EvaluateOptions } from '../eval/index.ts';
-import type { TaskName } from '../data/prompt.ts';
 import { InputError } from '../util/errors.ts';
 import { parseWith } from '../util/schema.ts';
 import { buildReport, type Report, type ReportOptions } from './compute.ts';
 import { renderCharts, type Chart } from './charts.ts';
 import { reportHtml, reportMarkdown } from './format.ts';
-import { resultsSchema, storeSamples, type ExampleRef, type ResultsFile, type TrivialResult } from './types.ts';
+import { resultsSchema, type ResultsFile } from './types.ts';
 import { stripBom, writeTextAtomic } from '../util/json.ts';
 
 export * from './types.ts';
@@ -33,22 +33,6 @@ export function loadResults(path: string): ResultsFile {
     throw new InputError(`cannot read results JSON (${(err as Error).message})`, { file: path }, { cause: err });
   }
   return parseResults(obj, path);
-}
-
-/** The copy-the-input trivial baseline: the prediction is the input code itself. */
-export async function copyInputBaseline(
-  task: TaskName,
-  examples: readonly (ExampleRef & { input: string; reference: string })[],
-  opts: EvaluateOptions & { regime?: string } = {},
-): Promise<TrivialResult> {
-  const r = await evaluate(examples.map((e) => ({ prediction: e.input, reference: e.reference, input: e.input })), task, opts);
-  return {
-    name: 'copy-input',
-    task,
-    ...(opts.regime !== undefined ? { regime: opts.regime } : {}),
-    examples: examples.map((e) => ({ id: e.id, inputLength: e.inputLength })),
-    metrics: storeSamples(r.samples),
-  };
 }
 
 export interface WrittenReport {

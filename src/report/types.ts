@@ -13,6 +13,19 @@ import { TASK_NAMES, type TaskName } from '../data/task-names.ts';
 
 export const RESULTS_FORMAT = 'eyemulator-results/1';
 
+/** Each metric's name as reports print it (tables, charts, the honest-reading sentences). */
+export const METRIC_LABELS: Record<MetricName, string> = {
+  exact: 'Exact',
+  contain: 'Contain',
+  hExact: 'H-Exact',
+  bleu: 'BLEU',
+  codebleu: 'CodeBLEU',
+  chrf: 'chrF++',
+  crystalbleu: 'CrystalBLEU',
+  meteor: 'METEOR',
+  rougeL: 'ROUGE-L',
+};
+
 export type StoredMetricSample = { kind: 'mean'; values: number[] } | { kind: 'corpus'; stats: number[][] };
 
 export interface ExampleRef {

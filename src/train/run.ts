@@ -12,6 +12,10 @@
  *   RUN/checkpoints/epoch-N/        the adapter (PEFT) or the model (HF folder) after epoch N
  *   RUN/final/             the same after the last step
  *   RUN/train-done.json    written last: the run is complete
+ *   RUN/result.json        after evaluation (src/experiment/evaluate-run.ts)
+ *
+ * The records of this folder (metrics.jsonl, train-done.json, result.json) are read and written
+ * through run-dir.ts.
  *
  * Data order is a function of (seed, epoch) only (src/data/bucketing.ts) and weight draws of
  * (seed, example id, epoch), so a resumed run continues exactly where it stopped, and every
@@ -25,7 +29,7 @@
  * provenance, data.json, metrics, state, checkpoints, final, train-done). A state records the
  * world size it was saved with; resuming with another one is refused.
  */
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkDistributed, rankDevice, type DistributedOptions } from '../distributed/options.ts';
@@ -38,6 +42,7 @@ import { Trainer } from './trainer.ts';
 import { parseRunConfig, runTrainerOptions, type RunConfig } from './config.ts';
 import { formatParseIssueReport, prepareTrainExamples, rowFor, type ParseIssueReport, type TrainExample } from './examples.ts';
 import { collectProvenance } from './provenance.ts';
+import { readStepRecords, readTrainSummary, truncateMetrics, writeTrainSummary, type StepRecord, type TrainRunSummary } from './run-dir.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { collateRows } from '../data/causal-example.ts';
 import type { NativeBatch } from '../native/index.ts';
@@ -74,44 +79,6 @@ export interface TrainRunOptions {
   distributed?: DistributedOptions;
 }
 
-export interface TrainRunSummary {
-  runDir: string;
-  steps: number;
-  totalSteps: number;
-  epochs: number;
-  seconds: number;
-  /** Mean training loss over the last 10% of steps. */
-  finalLoss: number;
-  trainExamples: number;
-  truncation: TruncationReport;
-  /** The model to decode with: the base folder (+ adapter) or the fine-tuned folder. */
-  modelDir: string;
-  adapterDir: string | null;
-  resumedFromStep: number;
-}
-
-export interface StepRecord {
-  type: 'step';
-  step: number;
-  epoch: number;
-  loss: number;
-  sft: number;
-  pref: number;
-  /** Plain mean CE on the loss positions (weights 1, no preference term); absent in older logs. */
-  ce?: number;
-  gradNorm: number;
-  lr: number;
-  /** Loss positions in the step. */
-  tokens: number;
-  /** Sequence positions processed (padding included). */
-  seqTokens: number;
-  tokensPerS: number;
-  elapsedS: number;
-  /** Data-parallel: rank 0's seconds in collectives this step, and of those in the gradient all-reduce. */
-  commS?: number;
-  gradAllreduceS?: number;
-}
-
 /** Options that may change between a run and its resumption (they do not change the numbers). */
 const RESUME_FREE: readonly (keyof RunConfig)[] = ['threads', 'logEvery', 'evalN', 'maxNewTokens', 'evalBatchSize', 'attentionN', 'device'];
 
@@ -125,42 +92,6 @@ function stableConfig(c: RunConfig): string {
 function changedFields(a: RunConfig, b: RunConfig): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof RunConfig)[]);
   return [...keys].filter((k) => !RESUME_FREE.includes(k) && JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
-}
-
-export function readStepRecords(runDir: string): StepRecord[] {
-  const p = join(runDir, 'metrics.jsonl');
-  if (!existsSync(p)) return [];
-  const out: StepRecord[] = [];
-  readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let j: { type?: string };
-    try {
-      j = JSON.parse(line);
-    } catch (e) {
-      throw new InputError(`not valid JSON (${(e as Error).message})`, { file: p, line: i + 1 });
-    }
-    if (j.type === 'step') out.push(j as StepRecord);
-  });
-  return out;
-}
-
-/** Keeps the metric lines up to `step` (a resumed run rewrites what came after its saved state). */
-function truncateMetrics(path: string, step: number): void {
-  if (!existsSync(path)) return;
-  const lines = readFileSync(path, 'utf8').split('\n');
-  const kept = lines.filter((l, i) => {
-    if (!l.trim()) return false;
-    let j: { step?: number; type?: string; epochEndStep?: number };
-    try {
-      j = JSON.parse(l);
-    } catch (e) {
-      // A kill mid-append tears the last line only: it is after the saved state, so it goes.
-      if (lines.slice(i + 1).every((r) => !r.trim())) return false;
-      throw new InputError(`not valid JSON (${(e as Error).message})`, { file: path, line: i + 1 });
-    }
-    return (j.step ?? j.epochEndStep ?? 0) <= step;
-  });
-  writeTextAtomic(path, kept.map((l) => l + '\n').join(''));
 }
 
 export interface LoadedRunData {
@@ -429,17 +360,11 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       trainExamples: data.examples.length, truncation: data.truncation,
       modelDir: c.loraRank > 0 ? baseDir : finalDir, adapterDir: c.loraRank > 0 ? finalDir : null, resumedFromStep,
     };
-    if (writer) writeJsonAtomic(join(runDir, 'train-done.json'), summary);
+    if (writer) writeTrainSummary(runDir, summary);
     return summary;
   } finally {
     trainer?.dispose();
     model.dispose();
     if (privateInit) rmSync(privateInit, { recursive: true, force: true });
   }
-}
-
-/** The summary of a finished run folder, or null when it has not finished training. */
-export function readTrainSummary(runDir: string): TrainRunSummary | null {
-  const p = join(runDir, 'train-done.json');
-  return existsSync(p) ? readJsonFile<TrainRunSummary>(p) : null;
 }

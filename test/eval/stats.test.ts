@@ -1,5 +1,7 @@
 import test from 'ava';
-import { ci95Mean, mean, pairedBootstrap, quantileSorted, sampleStd, studentTQuantile, type MetricSample } from '../../src/eval/stats.ts';
+import { bootstrapCi, ci95Mean, mean, median, pairedBootstrap, quantileSorted, sampleStd, studentTQuantile, type MetricSample } from '../../src/eval/stats.ts';
+import { corpusScorer, evaluate } from '../../src/eval/index.ts';
+import { OptionError } from '../../src/util/errors.ts';
 import { codexglueBleu, codexglueBleuFromStats, codexglueBleuStats } from '../../src/eval/bleu.ts';
 import { whitespaceTokens } from '../../src/eval/tokenize.ts';
 
@@ -123,4 +125,35 @@ test('paired bootstrap: resamples that tie exactly count against the observed si
   const big = pairedBootstrap(m([100, 50]), m([100, 50 - 1e-8]), { resamples: [[0, 1]] });
   t.is(big.delta, 0);
   t.true(pairedBootstrap(m([100, 50]), m([100, 50 - 1e-6]), { resamples: [[0, 1]] }).delta > 0);
+});
+
+test('median: middle value, mean of the two middle ones for an even count, NaN for none', (t) => {
+  t.is(median([5, 40, 12, 33, 8, 60]), 22.5);
+  t.is(median([3, 1, 2]), 2);
+  t.true(Number.isNaN(median([])));
+});
+
+test('bootstrapCi: seeded percentile interval of the resampled score; constant values give a point; no examples give NaNs', (t) => {
+  const s: MetricSample = { kind: 'mean', values: [0, 10, 20, 30, 40, 50, 60, 70, 80, 90] };
+  const a = bootstrapCi(s, 500, 3);
+  t.deepEqual(bootstrapCi(s, 500, 3), a, 'same seed, same interval');
+  t.true(a[0] < 45 && 45 < a[1] && a[0] >= 0 && a[1] <= 90, `CI ${a} brackets the mean 45`);
+  t.deepEqual(bootstrapCi({ kind: 'mean', values: [7, 7, 7] }, 50, 0), [7, 7]);
+  const empty = bootstrapCi({ kind: 'mean', values: [] }, 10, 0);
+  t.true(Number.isNaN(empty[0]) && Number.isNaN(empty[1]));
+});
+
+test('corpusScorer is the scorer evaluate attaches to each corpus metric, and refuses a mean-kind metric', async (t) => {
+  const r = await evaluate([
+    { prediction: 'int a = 1 ;', reference: 'int a = 1 ;' },
+    { prediction: 'return x ;', reference: 'return x + y ;' },
+  ], 'translation', { trainTargets: ['int b = 2 ;'] });
+  for (const m of ['bleu', 'chrf', 'codebleu', 'crystalbleu'] as const) {
+    const s = r.samples[m];
+    if (s?.kind !== 'corpus') return t.fail(`${m} is not a corpus sample`);
+    const sum = s.stats[0].map((_, k) => s.stats[0][k] + s.stats[1][k]);
+    t.is(corpusScorer(m)(sum), s.score(sum), m);
+    t.is(corpusScorer(m)(sum), r[m] as number, m);
+  }
+  t.throws(() => corpusScorer('exact'), { instanceOf: OptionError, message: /not a corpus metric/ });
 });

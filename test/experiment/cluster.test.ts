@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry, listCells, reportExperiment, runExperiment, runExperimentCell } from '../../src/experiment/runner.ts';
 import { LockBusyError, tryLock } from '../../src/experiment/lock.ts';
-import { readStepRecords } from '../../src/train/run.ts';
+import { readStepRecords } from '../../src/train/run-dir.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 import { OptionError } from '../../src/util/errors.ts';
 
@@ -83,6 +83,23 @@ dtest('two concurrent --cell processes, then --report: the serial run\'s report;
   t.deepEqual(json(join(shared, 'report', 'report.json')), json(join(serial, 'report', 'report.json')), 'the same report as the serial run');
   t.deepEqual(json(join(shared, 'results.json')), json(join(serial, 'results.json')));
   t.is(readFileSync(join(shared, 'report', 'report.md'), 'utf8'), readFileSync(join(serial, 'report', 'report.md'), 'utf8'));
+
+  // --json: one JSON value on stdout per mode (the report's numbers are report.json's).
+  const [repJson, cellJson, runJson] = await Promise.all([
+    cli(['experiment', cfgPath, '--out', shared, '--report', '--json']),
+    cli(['experiment', cfgPath, '--out', shared, '--cell', '0', '--json']),
+    cli(['experiment', cfgPath, '--out', serial, '--json']),
+  ]);
+  for (const r of [repJson, cellJson, runJson]) t.is(r.code, 0, r.stderr);
+  const rj = JSON.parse(repJson.stdout);
+  t.deepEqual([rj.out, rj.cells, rj.missing], [shared, ['translation-n16-baseline-s1', 'translation-n16-full-s1'], []]);
+  t.deepEqual(rj.report, json(join(shared, 'report', 'report.json')));
+  t.true(rj.files.some((f: string) => f.endsWith('report.md')), rj.files.join(', '));
+  const cj = JSON.parse(cellJson.stdout);
+  t.deepEqual([cj.out, cj.cell, cj.outcome, typeof cj.seconds], [shared, { index: 0, name: 'translation-n16-baseline-s1' }, 'done', 'number']);
+  const xj = JSON.parse(runJson.stdout);
+  t.deepEqual([xj.ran, xj.reused], [[], ['translation-n16-baseline-s1', 'translation-n16-full-s1']], 'a rerun reuses every cell');
+  t.deepEqual(xj.report, json(join(serial, 'report', 'report.json')));
 
   // A cell being run elsewhere is refused, listed as running; a missing cell makes a partial report.
   const full = join(shared, 'cells', 'translation-n16-full-s1');

@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   buildReport,
-  copyInputBaseline,
   loadResults,
   parseResults,
   renderCharts,
@@ -18,6 +17,7 @@ import {
   type ResultsFile,
   type RunResult,
 } from '../../src/report/index.ts';
+import { copyInputBaseline } from '../../src/experiment/baselines.ts';
 import { chrfFromStats, chrfStats, evaluate, pairedBootstrap } from '../../src/eval/index.ts';
 import { InputError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';

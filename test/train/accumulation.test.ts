@@ -6,7 +6,8 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync 
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizer, readF32, smallRunConfig as config } from '../helpers/small-run.ts';
-import { trainRun, readStepRecords } from '../../src/train/run.ts';
+import { trainRun } from '../../src/train/run.ts';
+import { readStepRecords } from '../../src/train/run-dir.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 import { InterruptedError, OptionError } from '../../src/util/errors.ts';
 

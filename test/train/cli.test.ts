@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry } from '../../src/experiment/runner.ts';
-import { readStepRecords } from '../../src/train/run.ts';
+import { readStepRecords } from '../../src/train/run-dir.ts';
 import { dataRoot } from '../../src/util/paths.ts';
 
 const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));

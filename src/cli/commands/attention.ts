@@ -108,7 +108,8 @@ const command: CommandModule<object, Args> = {
       .option('dtype', { choices: ['auto', 'float32', 'bfloat16'] as const, default: 'auto' as const, describe: "weights in memory: auto = the checkpoint's dtype" })
       .option('json', { type: 'boolean', default: false, describe: 'print the whole result as JSON instead of the table' })
       .option('out', { type: 'string', describe: 'write the whole result (with per-example values) as JSON' })
-      .option('threads', { type: 'number' }),
+      .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' })
+      .example('$0 attention --model models/demo-base --adapter runs/demo/cells/translation-full-full-s1/final --data data/codexglue/java-cs --task translation --n 24', 'the five diagnostics on the first 24 validation pairs, with a trained adapter'),
   handler: async (a) => {
     const task = parseTaskName(a.task);
     intFlag('n', a.n, 1);

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { readRunResult } from '../../experiment/evaluate-run.ts';
+import { readRunResult } from '../../train/run-dir.ts';
 import { buildReport, reportText, writeReport, RESULTS_FORMAT, type ResultsFile, type RunResult } from '../../report/index.ts';
 import { InputError } from '../../util/errors.ts';
 

@@ -24,7 +24,8 @@ const demo: CommandModule = {
       .option('full-finetune', { type: 'boolean', default: false, describe: 'train every weight of the base instead of LoRA adapters (loraRank 0)' })
       .option('out', { type: 'string', describe: 'experiment folder (default runs/demo or runs/demo-quick, with -full-ft for --full-finetune)' })
       .option('fresh', { type: 'boolean', default: false, describe: 'delete the folder first instead of reusing finished cells' })
-      .option('parallel', { type: 'number', describe: 'cells at a time (default 2: one per core)' }),
+      .option('parallel', { type: 'number', describe: 'cells at a time (default 2: one per core)' })
+      .example('$0 demo --quick', 'the smoke-test size first (< 3 min), then `$0 demo` for the full comparison'),
   handler: async (a) => {
     const name = a.quick ? 'demo-quick' : 'demo';
     const configPath = join(repoRoot(), 'experiments', `${name}.yaml`);

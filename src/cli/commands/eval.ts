@@ -132,7 +132,8 @@ const command: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object instead of a table' })
       .option('train-targets', { type: 'string', describe: 'training targets for CrystalBLEU (.jsonl or one per line)' })
       .option('lang', { choices: ['java', 'c_sharp'] as const, describe: 'CodeBLEU language (default: c_sharp for translation, java for completion)' })
-      .option('crystal-k', { type: 'number', default: 500, describe: 'CrystalBLEU: how many most frequent n-grams to ignore' }),
+      .option('crystal-k', { type: 'number', default: 500, describe: 'CrystalBLEU: how many most frequent n-grams to ignore' })
+      .example('$0 eval --preds runs/r1/predictions.jsonl --task translation --train-targets train.jsonl', 'every metric, CrystalBLEU ignoring the n-grams frequent in the training targets'),
   handler: async (argv) => {
     const examples = await readPredictions(argv.preds);
     const trainTargets = argv['train-targets'] ? await readTrainTargets(argv['train-targets']) : undefined;

@@ -8,6 +8,13 @@
  *   --cell K                runs exactly cell K (0-based index or name); a finished cell is a no-op
  *   --report                the report from the finished cells (naming the missing ones); runs nothing
  * See src/experiment/runner.ts and docs/experiments.md.
+ *
+ * `--json` prints one JSON value on stdout instead of the text (logs stay on stderr), as train,
+ * generate and compare do:
+ *   run         {"out", "ran": [names], "reused": [names], "seconds", "files": [report files], "report": report.json's object}
+ *   --report    {"out", "cells": [names in the report], "missing": [names], "files", "report"}
+ *   --cell K    {"out", "cell": {"index", "name"}, "outcome": "ran" | "done", "seconds"}
+ *   --list-cells  an array of {"index", "name", "status", "task", "regime", "variant", "seed", "dir"[, "holder", "staleLock"]}
  */
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
@@ -26,13 +33,14 @@ const experiment: CommandModule = {
       .option('out', { type: 'string', demandOption: true, describe: 'experiment folder (rerun the same command to resume)' })
       .option('parallel', { type: 'number', describe: 'cells trained at once (overrides the config)' })
       .option('list-cells', { type: 'boolean', default: false, describe: 'print every cell\'s index, name and status (done, running, partial, pending); runs nothing' })
-      .option('json', { type: 'boolean', default: false, describe: 'with --list-cells: one JSON array on stdout' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON value on stdout instead of the text: the run summary with the report, the --report summary, the --cell outcome, or the --list-cells array' })
       .option('cell', { type: 'string', describe: 'run exactly this cell (0-based index, e.g. $SLURM_ARRAY_TASK_ID, or its name); a finished cell is a no-op' })
-      .option('report', { type: 'boolean', default: false, describe: 'write the report from the finished cells (and name the missing ones); runs nothing' }),
+      .option('report', { type: 'boolean', default: false, describe: 'write the report from the finished cells (and name the missing ones); runs nothing' })
+      .example('$0 experiment experiments/demo-quick.yaml --out runs/exp1', 'train and evaluate every cell, then write runs/exp1/report/ (rerun to resume)')
+      .example('$0 experiment grid.yaml --out /shared/exp1 --cell $SLURM_ARRAY_TASK_ID', 'one cell per cluster job; then --report once they are done'),
   handler: async (a) => {
     const modes = [a['list-cells'] && '--list-cells', a.cell !== undefined && '--cell', a.report && '--report'].filter(Boolean);
     if (modes.length > 1) throw new OptionError(`${modes.join(' and ')} do not go together: give one`);
-    if (a.json && !a['list-cells']) throw new OptionError('--json goes with --list-cells');
     const config = loadExperiment(a.config as string);
     const out = a.out as string;
     const log = (l: string) => process.stderr.write(l + '\n');
@@ -58,6 +66,10 @@ const experiment: CommandModule = {
 
     if (a.report) {
       const r = await reportExperiment(config, out, { log });
+      if (a.json) {
+        process.stdout.write(JSON.stringify({ out, cells: r.cells, missing: r.missing, files: r.report.files, report: r.report.report }) + '\n');
+        return;
+      }
       process.stdout.write('\n' + reportText(r.report.report) + '\n');
       process.stdout.write(`\n${r.cells.length} of ${r.cells.length + r.missing.length} cells in the report${r.missing.length ? ` (missing: ${r.missing.join(', ')})` : ''}. Report: ${join(out, 'report', 'report.md')} (and report.html)\n`);
       return;
@@ -67,10 +79,18 @@ const experiment: CommandModule = {
     try {
       if (a.cell !== undefined) {
         const r = await runExperimentCell(config, out, a.cell as string, { log, signal });
+        if (a.json) {
+          process.stdout.write(JSON.stringify({ out, cell: { index: r.cell.index, name: r.cell.name }, outcome: r.outcome, seconds: r.seconds }) + '\n');
+          return;
+        }
         process.stdout.write(`cell ${r.cell.index} ${r.cell.name}: ${r.outcome === 'ran' ? `finished in ${r.seconds.toFixed(0)} s` : 'finished already'}\n`);
         return;
       }
       const r = await runExperiment(config, out, { log, signal, parallel: a.parallel as number | undefined });
+      if (a.json) {
+        process.stdout.write(JSON.stringify({ out, ran: r.ran, reused: r.skipped, seconds: r.seconds, files: r.report.files, report: r.report.report }) + '\n');
+        return;
+      }
       process.stdout.write('\n' + reportText(r.report.report) + '\n');
       process.stdout.write(`\n${r.ran.length} cells run, ${r.skipped.length} reused, ${r.seconds.toFixed(0)} s. Report: ${join(out, 'report', 'report.md')} (and report.html)\n`);
     } finally {

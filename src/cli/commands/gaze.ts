@@ -58,7 +58,7 @@ const fixationsCmd: CommandModule = {
       .positional('file', { type: 'string', demandOption: true, describe: 'raw gaze file' })
       .option('format', { choices: ['smi', 'csv'], describe: 'input format (default: csv for .csv, else smi)' })
       .option('stimulus', { type: 'string', describe: 'only this stimulus image (e.g. rectangle_java2.jpg)' })
-      .option('algorithm', { choices: ['idt', 'ivt'], default: DEFAULT_DETECT.algorithm })
+      .option('algorithm', { choices: ['idt', 'ivt'], default: DEFAULT_DETECT.algorithm, describe: 'I-DT (dispersion threshold) or I-VT (velocity threshold)' })
       .option('dispersion', { type: 'number', default: DEFAULT_DETECT.dispersionPx, describe: 'I-DT: max (max x − min x) + (max y − min y), px' })
       .option('min-duration', { type: 'number', default: DEFAULT_DETECT.minDurationMs, describe: 'minimum fixation duration, ms' })
       .option('velocity', { type: 'number', describe: `I-VT: velocity threshold, px/ms (default ${DEFAULT_DETECT.velocityPxPerMs}, or from --velocity-deg)` })
@@ -67,7 +67,8 @@ const fixationsCmd: CommandModule = {
       .option('max-gap', { type: 'number', default: DEFAULT_DETECT.maxGapMs, describe: 'longest gap of lost samples a fixation may bridge, ms' })
       .option('eyes', { choices: ['average', 'left', 'right'], default: 'average', describe: 'SMI: which eye(s) to read' })
       .option('skip-malformed', { type: 'boolean', default: false, describe: 'skip (and count) malformed rows instead of stopping at the first' })
-      .option('out', { type: 'string', describe: 'fixation CSV to write (default: stdout)' }),
+      .option('out', { type: 'string', describe: 'fixation CSV to write (default: stdout)' })
+      .example('$0 gaze fixations emip/rawdata/134_rawdata.tsv --stimulus rectangle_java2.jpg --out 134_fixations.csv', 'I-DT fixations of one stimulus of an SMI recording'),
   handler: async (argv) => {
     const file = String(argv.file);
     const format = formatOf(file, argv.format);
@@ -113,7 +114,8 @@ const scanpathsCmd: CommandModule = {
       .option('participant', { type: 'string', describe: 'participant id (default: from the fixation file name)' })
       .option('stimulus', { type: 'string', describe: 'stimulus of the AOIs (default: from the AOI file name, e.g. aois_rectangle_java2.csv → rectangle_java2.jpg)' })
       .option('margin', { type: 'number', default: 0, describe: 'grow every box by this many px when hit-testing' })
-      .option('out', { type: 'string', demandOption: true, describe: 'scan-path JSONL to write' }),
+      .option('out', { type: 'string', demandOption: true, describe: 'scan-path JSONL to write' })
+      .example('$0 gaze scanpaths --fixations 134_fixations.csv --aois emip/aois/aois_rectangle_java2.csv --code emip/programs/Rectangle.java --mode reading --out 134.jsonl', 'one labelled scan path for participant 134'),
   handler: async (argv) => {
     const fixFile = String(argv.fixations);
     const codeFile = String(argv.code);
@@ -160,7 +162,8 @@ const plotCmd: CommandModule = {
       .option('fixations', { type: 'string', demandOption: true, describe: 'fixation CSV' })
       .option('participant', { type: 'string', describe: 'which scan path of the JSONL (default: the first on the stimulus)' })
       .option('stimulus', { type: 'string', describe: 'stimulus (default: from the AOI file name)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'SVG to write' }),
+      .option('out', { type: 'string', demandOption: true, describe: 'SVG to write' })
+      .example('$0 gaze plot --scanpath 134.jsonl --aois emip/aois/aois_rectangle_java2.csv --image emip/stimuli/rectangle_java2.jpg --fixations 134_fixations.csv --out 134.svg', 'the scan path over the stimulus'),
   handler: async (argv) => {
     const aoiFile = await readAois(String(argv.aois));
     const stimulus = (argv.stimulus as string | undefined) ?? stimulusOfAoiFile(aoiFile);
@@ -184,7 +187,10 @@ const plotCmd: CommandModule = {
 const command: CommandModule = {
   command: 'gaze <command>',
   describe: 'eye-tracking pipeline: raw gaze → fixations → token scan paths → plot',
-  builder: (y) => y.command(fixationsCmd).command(scanpathsCmd).command(plotCmd).demandCommand(1),
+  builder: (y) =>
+    y
+      .command(fixationsCmd).command(scanpathsCmd).command(plotCmd).demandCommand(1)
+      .example('$0 gaze fixations --help', 'raw gaze → fixations, then scanpaths, then plot (docs/gaze.md)'),
   handler: () => {},
 };
 

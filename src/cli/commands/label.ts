@@ -39,7 +39,9 @@ const label: CommandModule = {
       .parserConfiguration({ 'unknown-options-as-args': true })
       .positional('files', { type: 'string', array: true, demandOption: true, describe: 'code files (.java, .cs) or - for stdin' })
       .option('lang', { choices: [...CODE_LANGS], describe: 'language of every input (default: from the file extension)' })
-      .option('json', { type: 'boolean', default: false, describe: 'one JSON line per file: {"file", "tokens": [...]}' }),
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON line per file: {"file", "tokens": [...]}' })
+      .example('$0 label Main.java', 'one line per code token: line, text, label')
+      .example('cat Snippet.cs | $0 label - --lang csharp --json', 'read stdin; JSON out'),
   handler: async (argv) => {
     const files = (argv.files as unknown[]).map(String);
     const forced = argv.lang as CodeLang | undefined;

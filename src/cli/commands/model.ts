@@ -11,7 +11,10 @@ import merge from './model/merge.ts';
 const model: CommandModule = {
   command: 'model <command>',
   describe: 'create (init), describe (info), inspect (forward) and merge adapters into (merge) Hugging Face model folders',
-  builder: (y) => y.command(init).command(info).command(forward).command(merge).demandCommand(1, 'name a model subcommand: init, info, forward or merge'),
+  builder: (y) =>
+    y
+      .command(init).command(info).command(forward).command(merge).demandCommand(1, 'name a model subcommand: init, info, forward or merge')
+      .example('$0 model info --model models/demo-base', 'what a model folder holds'),
   handler: () => {},
 };
 export default model;

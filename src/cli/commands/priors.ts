@@ -32,7 +32,8 @@ const importCmd: CommandModule = {
       .positional('dir', { type: 'string', demandOption: true, describe: 'artifact folder (containing priors/) or its priors/ folder' })
       .option('out', { type: 'string', demandOption: true, describe: 'priors JSON to write' })
       .option('min-count', { type: 'number', default: 5, describe: 'prune n-grams seen fewer times' })
-      .option('ngram-order', { choices: ['auto', ...NGRAM_ORDERS], default: 'auto', describe: 'how the artifact n-gram keys are ordered' }),
+      .option('ngram-order', { choices: ['auto', ...NGRAM_ORDERS], default: 'auto', describe: 'how the artifact n-gram keys are ordered' })
+      .example('$0 priors import EyeMulator-artifact --out priors.json', 'the artifact\'s priors as a validated priors file'),
   handler: (argv) => {
     const { priors, report } = importArtifactPriors(String(argv.dir), {
       minCount: checkMinCount(argv['min-count']),
@@ -53,7 +54,8 @@ const distillCmd: CommandModule = {
       .option('out', { type: 'string', demandOption: true, describe: 'priors JSON to write' })
       .option('min-count', { type: 'number', default: 5, describe: 'prune n-grams seen fewer times' })
       .option('mode-filter', { choices: ['reading', 'writing'], describe: 'use only sessions of this mode' })
-      .option('ngram-order', { choices: [...NGRAM_ORDERS], default: 'sequence', describe: 'n-gram keys in visit order, or sorted label sets' }),
+      .option('ngram-order', { choices: [...NGRAM_ORDERS], default: 'sequence', describe: 'n-gram keys in visit order, or sorted label sets' })
+      .example('$0 priors distill scanpaths/*.jsonl --out priors.json', 'priors from your own scan paths (gaze scanpaths)'),
   handler: (argv) => {
     const minCount = checkMinCount(argv['min-count']);
     const { priors, report } = distillFiles((argv.scanpaths as string[]).map(String), {
@@ -82,10 +84,11 @@ const showCmd: CommandModule = {
   describe: 'print the salience table and the top transitions of a priors file',
   builder: (y) =>
     y
-      .positional('file', { type: 'string', demandOption: true })
-      .option('mode', { choices: [...MODES], default: 'combined' })
+      .positional('file', { type: 'string', demandOption: true, describe: 'priors JSON file' })
+      .option('mode', { choices: [...MODES], default: 'combined', describe: 'which priors to show: reading sessions, writing sessions, or both' })
       .option('top', { type: 'number', default: 10, describe: 'how many bigrams/trigrams to list' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the validated file as JSON' }),
+      .option('json', { type: 'boolean', default: false, describe: 'print the validated file as JSON' })
+      .example('$0 priors show priors/eyetrans.json --mode reading', 'the shipped EyeTrans priors, reading sessions'),
   handler: (argv) => {
     const priors = loadPriors(String(argv.file));
     if (argv.json) {
@@ -101,7 +104,10 @@ const showCmd: CommandModule = {
 const command: CommandModule = {
   command: 'priors <command>',
   describe: 'human-attention priors: import from the EyeMulator artifact, distil from scan paths, show',
-  builder: (y) => y.command(importCmd).command(distillCmd).command(showCmd).demandCommand(1),
+  builder: (y) =>
+    y
+      .command(importCmd).command(distillCmd).command(showCmd).demandCommand(1)
+      .example('$0 priors show priors/eyetrans.json', 'the salience table and top transitions of the shipped priors'),
   handler: () => {},
 };
 

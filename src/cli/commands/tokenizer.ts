@@ -20,7 +20,8 @@ const trainCmd: CommandModule = {
       .option('out', { type: 'string', demandOption: true, describe: 'tokenizer.json to write (tokenizer_config.json goes beside it)' })
       .option('min-frequency', { type: 'number', default: 2, describe: 'merge a pair only if it occurs at least this often' })
       .option('special', { type: 'string', default: DEFAULT_SPECIALS.join(','), describe: 'special tokens, comma-separated, at ids 0…k−1 (first three = bos, eos, pad)' })
-      .option('unit', { choices: ['line', 'file'] as const, default: 'line' as const, describe: 'a training text is each non-empty line, or each whole file' }),
+      .option('unit', { choices: ['line', 'file'] as const, default: 'line' as const, describe: 'a training text is each non-empty line, or each whole file' })
+      .example('$0 tokenizer train --vocab-size 4096 --out tok/tokenizer.json data/codexglue/java-cs/train.java-cs.txt.java', 'a 4096-token vocabulary from the Java side of the training pairs'),
   handler: async (argv) => {
     const vocabSize = Number(argv['vocab-size']);
     const minFrequency = Number(argv['min-frequency']);
@@ -44,7 +45,10 @@ const trainCmd: CommandModule = {
 const command: CommandModule = {
   command: 'tokenizer <command>',
   describe: 'train a byte-level BPE tokenizer (HF tokenizer.json), or show how a model folder encodes a text',
-  builder: (y) => y.command(trainCmd).command(encodeCmd).demandCommand(1, 'name a tokenizer subcommand: train or encode'),
+  builder: (y) =>
+    y
+      .command(trainCmd).command(encodeCmd).demandCommand(1, 'name a tokenizer subcommand: train or encode')
+      .example('$0 tokenizer encode --model models/demo-base --text "int x = 1;"', 'ids, tokens and offsets as training feeds them'),
   handler: () => {},
 };
 export default command;

@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { readTrainSummary, trainRun } from '../../train/run.ts';
+import { trainRun } from '../../train/run.ts';
+import { readTrainSummary } from '../../train/run-dir.ts';
 import { parseRunConfig, readConfigFile, type RunConfig } from '../../train/config.ts';
 import { autoProgress, lineProgress, silentProgress } from '../../train/progress.ts';
 import { evaluateRun } from '../../experiment/evaluate-run.ts';

@@ -60,11 +60,14 @@ const command: CommandModule = {
       .option('code', { type: 'string', demandOption: true, describe: 'Java or C# source file' })
       .option('lang', { choices: ['java', 'csharp'], describe: 'language (default: from the file extension)' })
       .option('tokenizer', { type: 'string', describe: 'HF tokenizer.json: also show sub-word tokens with projected weights' })
-      .option('variant', { type: 'string', default: 'full', describe: `weighting variant: ${VARIANTS.join(', ')}` })
+      // Not yargs `choices`: an unknown variant is the library's typed OptionError (exit 1, the valid
+      // names listed), the same refusal a config file or the API gets.
+      .option('variant', { type: 'string', default: 'full', describe: `weighting variant (METHOD.md §6): ${VARIANTS.join(', ')}` })
       .option('w-base', { type: 'number', default: 1, describe: 'w_base (paper 1.0; the artifact code used 3.0)' })
       .option('max-lines', { type: 'number', default: 4, describe: 'L: line span of a bi/trigram group' })
       .option('seed', { type: 'string', default: '0', describe: 'RNG seed (number or string)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('$0 weights --code Main.java --tokenizer models/demo-base/tokenizer.json --seed 1', 'one pseudo path and the weights of every code token and sub-word'),
   handler: async (argv) => {
     const file = String(argv.code);
     const { formatParseIssue, initLabeller, labelCodeDetailed, langFromPath } = await import('../../code/index.ts');

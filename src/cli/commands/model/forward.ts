@@ -45,7 +45,8 @@ const forward: CommandModule = {
       .option('normalize-by-weights', { type: 'boolean', default: false, describe: 'L = Σ w·CE / Σ w instead of / N' })
       .option('dtype', { choices: ['auto', 'float32', 'float64', 'bfloat16'], default: 'auto', describe: "weights in memory: auto = the checkpoint's dtype; float64 for audits" })
       .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' })
-      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' }),
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N (CUDA needs the addon built against a CUDA libtorch)' })
+      .example('$0 model forward --model models/tiny --batch batch.json --out out.safetensors --grads', 'logits, per-token CE, loss and every gradient, for an audit against PyTorch'),
   handler: async (a) => {
     // β and γ multiply the loss: NaN or ±Infinity would give NaN gradients without an error.
     for (const k of ['beta', 'gamma'] as const)

@@ -1,5 +1,5 @@
 /**
- * `eyemulator model info DIR [--json] [--device cpu|cuda[:N]]`: architecture, parameters, dtype,
+ * `eyemulator model info (--model DIR | DIR) [--json] [--device cpu|cuda[:N]]`: architecture, parameters, dtype,
  * tensors — from the headers only, without libtorch. With --device the weights are also loaded by
  * the engine on that device (a check that the model loads and fits there), and `device` is reported.
  *
@@ -9,6 +9,9 @@
  * listed in `unusedTensors`. From the headers alone these are known for the families whose HF
  * names `expectedTensorNames` knows (when every expected name is present); with --device the
  * engine's own load report is used.
+ *
+ * The folder is `--model DIR`, the spelling every other command uses; the positional `DIR` is
+ * accepted too (the older form). Giving both with different folders is an OptionError.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +19,7 @@ import type { CommandModule } from 'yargs';
 import { Model } from '../../../model/model.ts';
 import { expectedTensorNames, type HfConfig } from '../../../model/config.ts';
 import { readSafetensorsHeader, type HeaderTensor } from '../../../model/safetensors-header.ts';
-import { InputError } from '../../../util/errors.ts';
+import { InputError, OptionError } from '../../../util/errors.ts';
 import { stripBom } from '../../../util/json.ts';
 
 export function describeModelDir(dir: string) {
@@ -84,18 +87,33 @@ export function describeModelDir(dir: string) {
   };
 }
 
+/** The model folder of `model info`: --model or the positional, one of them (the same folder if both). */
+export function modelInfoDir(a: { model?: unknown; dir?: unknown }): string {
+  const model = a.model === undefined ? undefined : String(a.model);
+  const dir = a.dir === undefined ? undefined : String(a.dir);
+  if (model !== undefined && dir !== undefined && model !== dir)
+    throw new OptionError(`model info: --model ${model} and the folder ${dir} differ: give the model folder once (--model DIR)`);
+  const d = model ?? dir;
+  if (d === undefined) throw new OptionError('model info: give the model folder with --model DIR');
+  return d;
+}
+
 const info: CommandModule = {
-  command: 'info <dir>',
+  command: 'info [dir]',
   describe: 'architecture, parameter count, dtype and tensors of a HF model folder',
   builder: (y) =>
     y
-      .positional('dir', { type: 'string', demandOption: true })
-      .option('json', { type: 'boolean', default: false })
-      .option('device', { type: 'string', describe: 'also load the weights with the engine on cpu, cuda or cuda:N (default: headers only)' }),
+      .positional('dir', { type: 'string', describe: 'HF model folder (the same as --model)' })
+      .option('model', { type: 'string', describe: 'HF model folder (config.json + model.safetensors or its index)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object (the tensors listed)' })
+      .option('device', { type: 'string', describe: 'also load the weights with the engine on cpu, cuda or cuda:N (default: headers only)' })
+      .example('$0 model info --model models/demo-base', 'architecture, parameters, dtype and files, from the headers only')
+      .example('$0 model info --model models/demo-base --device cuda --json', 'also check that the weights load on the GPU'),
   handler: async (a) => {
-    const d: ReturnType<typeof describeModelDir> & { device?: string } = describeModelDir(a.dir as string);
+    const dir = modelInfoDir(a as { model?: unknown; dir?: unknown });
+    const d: ReturnType<typeof describeModelDir> & { device?: string } = describeModelDir(dir);
     if (a.device !== undefined) {
-      const m = await Model.load(a.dir as string, { device: a.device as string });
+      const m = await Model.load(dir, { device: a.device as string });
       d.device = m.device;
       d.unusedTensors = m.unusedTensors; // the engine's own list
       m.dispose();

@@ -41,7 +41,8 @@ const init: CommandModule = {
       .option('tokenizer', { type: 'string', describe: 'tokenizer.json to copy into the folder' })
       .option('seed', { type: 'number', demandOption: true, describe: 'initialisation seed' })
       .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N to create the model on (weights are drawn on the CPU, so a seed gives the same weights anywhere; CUDA needs a CUDA libtorch build)' })
-      .option('out', { type: 'string', demandOption: true, describe: 'output folder' }),
+      .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
+      .example('$0 model init --arch llama --tokenizer tok/tokenizer.json --hidden 128 --layers 2 --heads 4 --seed 1 --out models/tiny', 'a small Llama sized to the tokenizer, its special ids in config.json'),
   handler: async (a) => {
     if (a.tokenizer && !existsSync(a.tokenizer as string)) throw new InputError('no such file', { file: a.tokenizer as string });
     const vocab = (a['vocab-size'] as number | undefined) ?? (a.tokenizer ? tokenizerVocabSize(a.tokenizer as string) : undefined);

@@ -105,7 +105,8 @@ const merge: CommandModule = {
       .option('dtype', { choices: DTYPES, describe: 'dtype of the merged weights (default: the base\'s stored dtype)' })
       .option('max-shard-size', { type: 'string', describe: 'largest safetensors file, e.g. "5GB" (default "50GB", as transformers)' })
       .option('threads', { type: 'number', describe: 'libtorch threads (default: all cores)' })
-      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N' }),
+      .option('device', { type: 'string', default: 'cpu', describe: 'cpu, cuda or cuda:N' })
+      .example('$0 model merge --model models/demo-base --adapter runs/r1/final --out models/r1-merged', 'a plain HF folder that loads without PEFT'),
   handler: async (a) => {
     const r = await mergeAdapter({
       model: a.model as string, adapter: a.adapter as string, out: a.out as string, dtype: a.dtype as Dtype | undefined,

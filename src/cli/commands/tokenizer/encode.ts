@@ -80,7 +80,8 @@ const encodeCmd: CommandModule = {
       .option('text', { type: 'string', describe: 'the text to encode' })
       .option('file', { type: 'string', describe: 'encode this file\'s whole content instead' })
       .option('special', { type: 'boolean', default: true, describe: 'add the special tokens the tokenizer adds (--no-special: without)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }),
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
+      .example('$0 tokenizer encode --model models/demo-base --text "int x = 1;"', 'ids, tokens, offsets, and which BOS/EOS are added'),
   handler: async (a) => {
     if ((a.text === undefined) === (a.file === undefined)) throw new OptionError('give exactly one of --text or --file');
     let text: string;
