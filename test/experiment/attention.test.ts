@@ -153,7 +153,9 @@ test('diagnostics of a tiny model on 3 real CodeXGLUE examples', async (t) => {
     const [g] = await model.generate([ids], { maxNewTokens: 6, eosIds: tok.eosIds, padId: tok.padId });
     t.is(e.generatedTokens, g.tokens.length);
     const mean = g.logprobs.reduce((a, b) => a + b, 0) / g.logprobs.length;
-    t.true(Math.abs(e.confidence - mean) < 1e-9, `${e.confidence} vs ${mean}`);
+    // float32 model: the diagnostics run the explicit attention (it captures weights), plain
+    // generation SDPA — the two kernels agree to float32 rounding (measured 8e-8), not to 1e-9.
+    t.true(Math.abs(e.confidence - mean) < 1e-6, `${e.confidence} vs ${mean}`);
     t.is(r.values.confidence[i], e.confidence);
     if (e.humanAlignment === null) t.truthy(e.alignmentNote);
     else {
