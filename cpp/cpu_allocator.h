@@ -12,7 +12,7 @@
 //   - smaller requests go to the allocator that was installed before (libtorch's default).
 // The cache holds at most EYEMULATOR_CPU_CACHE_MB MiB of free blocks (default: a quarter of
 // physical memory); a freed block that does not fit is returned at once. Trainer destruction and
-// Model disposal empty it. EYEMULATOR_CPU_ALLOCATOR=system leaves libtorch's allocator in place.
+// the native model's release empty it. EYEMULATOR_CPU_ALLOCATOR=system leaves libtorch's allocator in place.
 // Contents of a reused block are whatever was there (as torch::empty promises: uninitialised).
 #pragma once
 #include <cstdint>
