@@ -17,17 +17,18 @@ export async function runAttentionForRun(
   trained: TrainRunSummary,
   tok: ModelTokenizer,
   examples: readonly TaskExample[],
-  o: { threads?: number; log?: (l: string) => void } = {},
+  o: { threads?: number; log?: (l: string) => void; model?: Model } = {},
 ): Promise<AttentionDiagnosticsResult> {
-  const model = await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads, device: c.device });
+  // A caller that already holds the run's model (evaluateRun) passes it and keeps ownership.
+  const model = o.model ?? (await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads, device: c.device }));
   try {
-    if (trained.adapterDir) await model.loadAdapter(trained.adapterDir);
+    if (!o.model && trained.adapterDir) await model.loadAdapter(trained.adapterDir);
     const r = await attentionDiagnostics(model, tok, examples, {
       n: examples.length, maxNewTokens: Math.min(c.maxNewTokens, 128), priors: loadPriors(resolve(c.priors ?? defaultPriorsPath())), threads: o.threads,
     });
     o.log?.(`attention diagnostics on ${r.ids.length} examples: ` + Object.entries(r.summary).map(([k, s]) => `${k} ${s.mean === null ? '–' : s.mean.toFixed(3)}`).join(', '));
     return r;
   } finally {
-    model.dispose();
+    if (!o.model) await model.dispose();
   }
 }

@@ -118,12 +118,20 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
   }
   if (promptTruncation.truncatedInputs > 0) log(`input code cut to fit the context in ${promptTruncation.truncatedInputs} of ${examples.length} prompts`);
 
-  const predPath = join(runDir, 'predictions.jsonl');
-  let preds = readPredictions(predPath, examples.length);
-  if (!preds || preds.some((p, i) => p.id !== examples[i].id)) {
-    const model = await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads ?? c.threads, device: c.device });
-    try {
-      if (trained.adapterDir) await model.loadAdapter(trained.adapterDir);
+  // The run's model is loaded at most once per evaluation, for generation and attention alike.
+  let loaded: Model | null = null;
+  const runModel = async (): Promise<Model> => {
+    if (!loaded) {
+      loaded = await Model.load(trained.modelDir, { dtype: c.dtype, threads: o.threads ?? c.threads, device: c.device });
+      if (trained.adapterDir) await loaded.loadAdapter(trained.adapterDir);
+    }
+    return loaded;
+  };
+  try {
+    const predPath = join(runDir, 'predictions.jsonl');
+    let preds = readPredictions(predPath, examples.length);
+    if (!preds || preds.some((p, i) => p.id !== examples[i].id)) {
+      const model = await runModel();
       // Decode in order of prompt length so each batch pads little; results go back in file order.
       const order = prompts.map((_, i) => i).sort((a, b) => prompts[a].length - prompts[b].length);
       const gens = await generateText(model, tok, order.map((i) => prompts[i]), {
@@ -134,31 +142,31 @@ export async function evaluateRun(runDir: string, o: EvalRunOptions = {}): Promi
       preds = examples.map((e, i) => ({
         id: e.id, input: e.input, prediction: byIndex[i].text, reference: e.target, finish: byIndex[i].finish, tokens: byIndex[i].tokens, meanLogprob: byIndex[i].meanLogprob,
       }));
-    } finally {
-      model.dispose();
+      writeTextAtomic(predPath, preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
     }
-    writeTextAtomic(predPath, preds.map((p) => JSON.stringify(p)).join('\n') + '\n');
-  }
 
-  const ev = await evaluate(preds.map((p) => ({ prediction: p.prediction, reference: p.reference, input: p.input })), c.task, { trainTargets: await trainTargets(c) });
-  const finish: Record<string, number> = {};
-  for (const p of preds) finish[p.finish] = (finish[p.finish] ?? 0) + 1;
-  const { task: _t, perExample: _p, samples: _s, ...scores } = ev;
-  const summary: EvalRunSummary = {
-    ...scores, promptTruncation, finish, meanNewTokens: preds.reduce((a, p) => a + p.tokens, 0) / Math.max(preds.length, 1), seconds: (performance.now() - t0) / 1000,
-  };
-  const result = runFromEvaluation({ variant: c.variant, seed: c.seed, task: c.task, regime: regimeOf(c), curve: curveFrom(runDir) }, refs, ev);
+    const ev = await evaluate(preds.map((p) => ({ prediction: p.prediction, reference: p.reference, input: p.input })), c.task, { trainTargets: await trainTargets(c) });
+    const finish: Record<string, number> = {};
+    for (const p of preds) finish[p.finish] = (finish[p.finish] ?? 0) + 1;
+    const { task: _t, perExample: _p, samples: _s, ...scores } = ev;
+    const summary: EvalRunSummary = {
+      ...scores, promptTruncation, finish, meanNewTokens: preds.reduce((a, p) => a + p.tokens, 0) / Math.max(preds.length, 1), seconds: (performance.now() - t0) / 1000,
+    };
+    const result = runFromEvaluation({ variant: c.variant, seed: c.seed, task: c.task, regime: regimeOf(c), curve: curveFrom(runDir) }, refs, ev);
 
-  const attentionN = o.attentionN ?? c.attentionN;
-  if (attentionN > 0) {
-    const { runAttentionForRun } = await import('./attention-run.ts');
-    const diag = await runAttentionForRun(c, trained, tok, examples.slice(0, attentionN), { threads: o.threads ?? c.threads, log });
-    result.diagnostics = diag.values;
-    result.diagnosticIds = diag.ids;
-    writeJsonAtomic(join(runDir, 'attention.json'), diag);
+    const attentionN = o.attentionN ?? c.attentionN;
+    if (attentionN > 0) {
+      const { runAttentionForRun } = await import('./attention-run.ts');
+      const diag = await runAttentionForRun(c, trained, tok, examples.slice(0, attentionN), { threads: o.threads ?? c.threads, log, model: await runModel() });
+      result.diagnostics = diag.values;
+      result.diagnosticIds = diag.ids;
+      writeJsonAtomic(join(runDir, 'attention.json'), diag);
+    }
+    // eval.json before result.json: a cell counts as evaluated when result.json parses.
+    writeJsonAtomic(join(runDir, 'eval.json'), summary);
+    writeRunResult(runDir, result);
+    return { result, summary };
+  } finally {
+    if (loaded) await (loaded as Model).dispose();
   }
-  // eval.json before result.json: a cell counts as evaluated when result.json parses.
-  writeJsonAtomic(join(runDir, 'eval.json'), summary);
-  writeRunResult(runDir, result);
-  return { result, summary };
 }
