@@ -131,7 +131,7 @@ test('the run config takes its training defaults from TRAINER_DEFAULTS', (t) => 
 test('every option the engine reads gets its value from TRAINER_DEFAULTS (the engine\'s own fallbacks are never used)', (t) => {
   const wrap = readFileSync(join(ROOT, 'binding/trainer_wrap.cpp'), 'utf8');
   const ctor = wrap.slice(wrap.indexOf('TrainerWrap::TrainerWrap('), wrap.indexOf('Napi::Value TrainerWrap::Step('));
-  const read = new Set([...ctor.matchAll(/(?:num_opt\(o, |o\.Get\()"(\w+)"/g)].map((m) => m[1]));
+  const read = new Set([...ctor.matchAll(/(?:number_option\(o, |num_opt\(o, |o\.Get\()"(\w+)"/g)].map((m) => m[1]));
   t.true(read.size >= 14, `read ${[...read].join(', ')}`);
   const resolved = resolveTrainerOptions() as Record<string, unknown>;
   t.deepEqual([...read].filter((k) => resolved[k] === undefined), [], 'give these a default in TRAINER_DEFAULTS');
