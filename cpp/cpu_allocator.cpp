@@ -46,7 +46,7 @@ struct Cache {
   std::unordered_map<size_t, std::vector<void*>> free_blocks;  // size class → blocks
   std::unordered_map<void*, size_t> live;                      // handed-out block → size class
   int64_t cached = 0, live_bytes = 0, hits = 0, misses = 0, limit = 0;
-  c10::Allocator* base = nullptr;
+  c10::Allocator* base = nullptr;  // serves blocks < kMinCached; its raw_deleter must exist (checked at install)
 
   void* fresh(size_t cls) {
     void* p = nullptr;
@@ -89,17 +89,24 @@ struct Cache {
     {
       std::lock_guard<std::mutex> lk(mu);
       auto it = live.find(p);
-      if (it == live.end()) return;  // not ours (cannot happen: the deleter is only on our blocks)
-      cls = it->second;
-      live.erase(it);
-      live_bytes -= static_cast<int64_t>(cls);
-      if (cached + static_cast<int64_t>(cls) <= limit) {
-        free_blocks[cls].push_back(p);
-        cached += static_cast<int64_t>(cls);
-        return;
+      if (it != live.end()) {
+        cls = it->second;
+        live.erase(it);
+        live_bytes -= static_cast<int64_t>(cls);
+        if (cached + static_cast<int64_t>(cls) <= limit) {
+          free_blocks[cls].push_back(p);
+          cached += static_cast<int64_t>(cls);
+          return;
+        }
       }
     }
-    std::free(p);
+    if (cls > 0) {
+      std::free(p);
+      return;
+    }
+    // Not one of our blocks: a small block that raw_allocate took from the base allocator
+    // (oneDNN allocates through the raw interface) — the base's own deleter frees it.
+    base->raw_deleter()(p);
   }
 
   void release_all() {
@@ -146,6 +153,9 @@ struct AllocatorBase<false, A> : A {
 };
 
 struct CachingCpuAllocator final : AllocatorBase<const_allocate<c10::Allocator>> {
+  // The raw interface (raw_allocate / raw_deallocate, used by oneDNN): one deleter for both kinds
+  // of block — ours go back to the cache, small ones to the base allocator.
+  c10::DeleterFnPtr raw_deleter() const override { return &free_block; }
   // Overrides the pure virtual of libtorch >= 2.3; a plain member before that.
   void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
 };
@@ -161,6 +171,7 @@ bool install_caching_cpu_allocator() {
     if (mode && std::string(mode) == "system") return;
     Cache& c = cache();
     c.base = c10::GetCPUAllocator();
+    if (!c.base || !c.base->raw_deleter()) return;  // cannot serve raw_deallocate of small blocks: keep libtorch's
     c.limit = default_limit();
     static CachingCpuAllocator alloc;
     c10::SetCPUAllocator(&alloc, /*priority=*/1);  // above libtorch's default (0)
