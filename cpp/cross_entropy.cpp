@@ -185,10 +185,15 @@ void backward_rows(const T* x, const int64_t* target, const double* lse, const T
   });
 }
 
-void check_rows(const torch::Tensor& logits, const torch::Tensor& target) {
+void check_shapes(const torch::Tensor& logits, const torch::Tensor& target) {
   if (logits.dim() != 2 || target.dim() != 1 || target.size(0) != logits.size(0))
     fail(ErrorCode::Batch, "cross_entropy_rows: logits must be [N,V] and target [N]");
   if (target.scalar_type() != torch::kInt64) fail(ErrorCode::Batch, "cross_entropy_rows: target must be int64");
+}
+
+// The fused kernels index rows by target without bounds checks: a CPU-side range check first (the
+// composite path needs none: torch checks, and on CUDA this would cost two host syncs a call).
+void check_target_range(const torch::Tensor& logits, const torch::Tensor& target) {
   if (target.numel() > 0) {
     const int64_t lo = target.min().item<int64_t>(), hi = target.max().item<int64_t>();
     if (lo < 0 || hi >= logits.size(1))
@@ -238,16 +243,18 @@ struct FusedCrossEntropy : torch::autograd::Function<FusedCrossEntropy> {
 }  // namespace
 
 torch::Tensor cross_entropy_rows(const torch::Tensor& logits, const torch::Tensor& target) {
-  check_rows(logits, target);
+  check_shapes(logits, target);
   if (!fusable(logits))
     return torch::nn::functional::cross_entropy(logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  check_target_range(logits, target);
   return FusedCrossEntropy::apply(logits, target);
 }
 
 torch::Tensor target_logprobs_rows(const torch::Tensor& logits, const torch::Tensor& target) {
-  check_rows(logits, target);
+  check_shapes(logits, target);
   torch::NoGradGuard ng;
   if (!fusable(logits)) return torch::log_softmax(logits, -1).gather(-1, target.unsqueeze(-1)).squeeze(-1);
+  check_target_range(logits, target);
   return -forward_values(logits.contiguous(), target.contiguous(), nullptr);
 }
 

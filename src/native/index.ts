@@ -127,6 +127,11 @@ export interface NativeDistributedOptions {
   bucketBytes?: number;
 }
 
+/**
+ * The trainer options as the binding reads them (`threads` may stay unset). Each field is
+ * documented once, with its default, on `TrainerOptions` (src/train/defaults.ts), which fills every
+ * one in before the engine sees it; the engine's own fallbacks are never used.
+ */
 export interface NativeTrainerOptions {
   lr?: number;
   beta1?: number;
@@ -140,17 +145,8 @@ export interface NativeTrainerOptions {
   maxGradNorm?: number;
   normalizeByWeights?: boolean;
   bf16Autocast?: boolean;
-  /**
-   * Activation (gradient) checkpointing per decoder layer, as HF's gradient_checkpointing: each
-   * layer keeps only its input during the forward and is recomputed in the backward (LoRA-dropout
-   * masks replayed exactly), trading ~1 extra forward per step for activation memory of one layer
-   * instead of all. Gradients are unchanged. Turns the model's flag on for as long as the model
-   * lives (later forwards with `grads` are checkpointed too). Default false.
-   */
   gradientCheckpointing?: boolean;
-  /** Weight γ of the token-level preference term (0 = weighted SFT only; METHOD.md uses 0.1). */
   gamma?: number;
-  /** Preference temperature β (default 0.1). */
   beta?: number;
   threads?: number;
 }

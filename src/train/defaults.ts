@@ -78,9 +78,10 @@ export interface TrainerOptions {
   bf16Autocast?: boolean;
   /**
    * Activation (gradient) checkpointing per decoder layer, as HF's gradient_checkpointing: each
-   * layer keeps only its input during the forward and is recomputed in the backward, trading about
-   * one extra forward per step for the activation memory of one layer instead of all. Gradients are
-   * unchanged. Turns the model's flag on for as long as the model lives. Default false.
+   * layer keeps only its input during the forward and is recomputed in the backward (LoRA-dropout
+   * masks replayed exactly), trading about one extra forward per step for the activation memory of
+   * one layer instead of all. Gradients are unchanged. Turns the model's flag on for as long as the
+   * model lives (later forwards with `grads` are checkpointed too). Default false.
    */
   gradientCheckpointing?: boolean;
   /**
