@@ -17,7 +17,17 @@ test('dispose during a running step returns at once; the step finishes and later
   const tr = new Trainer(model, { lr: 1e-3, threads: 1 });
   let running = true;
   const step = tr.step(micro(80)).finally(() => (running = false));
-  await new Promise((r) => setTimeout(r, 20)); // the worker holds the model now
+  // Wait until the worker holds the model (the thread pool may start it late on a busy machine):
+  // poll the synchronous accessor, which refuses while a call runs, for up to 5 s.
+  for (let waited = 0; waited < 5000; waited += 5) {
+    try {
+      model.info();
+    } catch (e) {
+      if (e instanceof EngineBusyError) break;
+      throw e;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
   t.true(running);
   // Synchronous accessors do not wait for the lock: they refuse at once.
   let t0 = performance.now();
