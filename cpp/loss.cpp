@@ -93,9 +93,13 @@ PrefOutput preference_loss(const torch::Tensor& policy_logp, const torch::Tensor
   torch::Tensor mean_n = (r * non.to(dt)).sum(1) / nn.clamp_min(1).to(dt);
   torch::Tensor per_seq = -torch::log_sigmoid(beta * (mean_p - mean_n));
   PrefOutput out;
-  out.sequences = valid.sum().item<int64_t>();
-  double denom = denominator > 0 ? denominator : static_cast<double>(out.sequences);
-  if (denom <= 0) denom = 1;
+  // A caller that passes the denominator (the trainer: counted for the whole step beforehand)
+  // gets no count here, and the step no host read per micro-batch.
+  double denom = denominator;
+  if (denominator <= 0) {
+    out.sequences = valid.sum().item<int64_t>();
+    denom = out.sequences > 0 ? static_cast<double>(out.sequences) : 1;
+  }
   out.loss = (per_seq * valid.to(dt)).sum() / denom;
   return out;
 }

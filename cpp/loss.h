@@ -49,7 +49,7 @@ torch::Tensor active_targets(const Batch& b);
 // batch's count), so accumulated micro-batches equal one big batch.
 struct PrefOutput {
   torch::Tensor loss;   // scalar
-  int64_t sequences = 0;
+  int64_t sequences = 0;  // counted only when `denominator` is 0 (a host read); else left 0
 };
 PrefOutput preference_loss(const torch::Tensor& policy_logp, const torch::Tensor& ref_logp, const Batch& b, double beta,
                            double denominator = 0);

@@ -39,17 +39,26 @@ CausalLM frozen_copy(CausalLMImpl& m) {
 }
 
 torch::Tensor reference_logprobs(CausalLMImpl& m, CausalLMImpl* reference, const Batch& b) {
-  torch::NoGradGuard ng;
-  const LossRows rows = loss_rows(b);
-  auto lp = [&](CausalLMImpl& net) {
-    return token_logprobs_rows(net.logits_from_hidden(predicting_hidden(net.hidden(b.input_ids, b.attention_mask, nullptr), rows)), rows);
-  };
-  if (m.has_lora()) {
-    LoraOffGuard off(m);
-    return lp(m);
+  if (!m.has_lora() && !reference) throw EngineError(ErrorCode::State, "the preference term needs a reference model");
+  torch::Tensor out;
+  {
+    // Inference mode, not only no-grad: the reference pass records no version counters or views
+    // (fewer per-op costs on a pass that is pure overhead of the method).
+    c10::InferenceMode im;
+    const LossRows rows = loss_rows(b);
+    auto lp = [&](CausalLMImpl& net) {
+      return token_logprobs_rows(net.logits_from_hidden(predicting_hidden(net.hidden(b.input_ids, b.attention_mask, nullptr), rows)), rows);
+    };
+    if (m.has_lora()) {
+      LoraOffGuard off(m);
+      out = lp(m);
+    } else {
+      out = lp(*reference);
+    }
   }
-  if (!reference) throw EngineError(ErrorCode::State, "the preference term needs a reference model");
-  return lp(*reference);
+  // An inference tensor may not be saved for backward (the preference term multiplies by it):
+  // a normal copy, [B,T-1] floats.
+  return out.clone();
 }
 
 double clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm) {
@@ -230,7 +239,9 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
   const auto honour_stop = [&] {
     if (!pg_) check_cancel("the training step");
   };
-  double total = 0, sft_total = 0, pref_total = 0, ce_total = 0;
+  // The reported sums (loss, SFT, preference, plain CE) stay on the device, in float64, and are
+  // read once after the last micro-batch: no host sync per micro-batch (each one stalls a GPU).
+  torch::Tensor sums = torch::zeros({4}, torch::TensorOptions().dtype(torch::kFloat64).device(model_->device()));
   int64_t done = 0;
   for (const auto& b : micro) {
     honour_stop();
@@ -245,21 +256,28 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
       LossOutput lo = weighted_ce_rows(model_->logits_from_hidden(predicting_hidden(h, rows)), rows, b, opts_.normalize_by_weights, denom);
       torch::Tensor sft = lo.loss;
       loss = sft;
-      sft_total += sft.item<double>();
-      ce_total += lo.token_ce.sum().item<double>();  // detached, 0 off the loss positions
+      torch::Tensor pref_loss;
       if (pref && pref_seqs > 0) {
         // log π of the labels is −CE, already computed (no second log-softmax over the vocabulary).
         PrefOutput po = preference_loss(-lo.ce, ref_lp.to(lo.ce.scalar_type()), b, opts_.beta, static_cast<double>(pref_seqs));
         loss = loss + opts_.gamma * po.loss;
-        pref_total += po.loss.item<double>();
+        pref_loss = po.loss.detach();
       }
+      torch::NoGradGuard ng;
+      // token_ce is detached and 0 off the loss positions. Each term is widened to float64 before
+      // the sum, as the host reads did: the same sums in the same order.
+      sums.add_(torch::stack({loss.detach().to(torch::kFloat64), sft.detach().to(torch::kFloat64),
+                              pref_loss.defined() ? pref_loss.to(torch::kFloat64) : torch::zeros({}, sums.options()),
+                              lo.token_ce.sum().to(torch::kFloat64)}));
     }
     honour_stop();
     loss.backward();
-    total += loss.item<double>();
     report_progress(++done, static_cast<int64_t>(micro.size()));
   }
   honour_stop();
+  sums = sums.cpu();
+  double total = sums[0].item<double>(), sft_total = sums[1].item<double>(), pref_total = sums[2].item<double>(),
+         ce_total = sums[3].item<double>();
   StepResult r;
   if (pg_) {
     // The reported sums, and which gradients exist on any rank (a tensor no rank touched stays
