@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "checkpoint.h"
 #include "convert.h"
 #include "dropout.h"
 #include "engine.h"
@@ -50,6 +51,27 @@ Napi::Value ReadSafetensors(const Napi::CallbackInfo& info) {
     }
     out.Set("metadata", meta);
     out.Set("tensors", tensors);
+    return out;
+  });
+}
+
+// tensorNames(configJsonText, source) → [{name, shape}]: the tensors a checkpoint of this config
+// holds, in save order (cpp/checkpoint.h tensor_names); `source` names the config in errors.
+Napi::Value TensorNames(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() -> Napi::Value {
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString())
+      eye::fail(eye::ErrorCode::Argument, "tensorNames(configText, source) needs the config.json text and its name");
+    const auto names = eye::tensor_names(eye::parse_config(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value()));
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env, names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      Napi::Object t = Napi::Object::New(env);
+      t.Set("name", names[i].first);
+      Napi::Array shape = Napi::Array::New(env, names[i].second.size());
+      for (size_t j = 0; j < names[i].second.size(); ++j) shape.Set(static_cast<uint32_t>(j), static_cast<double>(names[i].second[j]));
+      t.Set("shape", shape);
+      out.Set(static_cast<uint32_t>(i), t);
+    }
     return out;
   });
 }
@@ -150,6 +172,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("readSafetensors", Napi::Function::New(env, ReadSafetensors));
   exports.Set("writeSafetensors", Napi::Function::New(env, WriteSafetensors));
+  exports.Set("tensorNames", Napi::Function::New(env, TensorNames));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("benchMatmul", Napi::Function::New(env, BenchMatmul));
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));

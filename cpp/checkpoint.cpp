@@ -117,6 +117,14 @@ std::map<std::string, std::string> weight_map(const std::string& dir) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::vector<int64_t>>> tensor_names(const ModelConfig& config) {
+  ParamDeviceScope meta(torch::kMeta);
+  CausalLM m(config);
+  std::vector<std::pair<std::string, std::vector<int64_t>>> out;
+  for (auto& kv : m->named_parameters(true)) out.emplace_back(kv.key(), kv.value().sizes().vec());
+  return out;
+}
+
 CausalLM init_model(const std::string& config_path, torch::ScalarType dtype, uint64_t seed, torch::Device device) {
   check_device(device);
   ModelConfig c = load_config(config_path);

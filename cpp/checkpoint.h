@@ -40,6 +40,13 @@ CausalLM load_model(const std::string& dir, std::optional<torch::ScalarType> dty
 CausalLM init_model(const std::string& config_path, torch::ScalarType dtype, uint64_t seed,
                     torch::Device device = torch::kCPU);
 
+// The tensor names (and shapes) a checkpoint of this config holds, in save order: the model's
+// parameters as the engine builds them for the family (a tied lm_head is not one), built on the
+// meta device, so no memory is allocated whatever the config's size. The one list of HF tensor
+// names per family: load_model reads these, save_model writes these, `model info` compares a
+// folder against them. Throws EngineError(Config) for a config the engine refuses.
+std::vector<std::pair<std::string, std::vector<int64_t>>> tensor_names(const ModelConfig& config);
+
 // transformers v5's save_pretrained default max_shard_size ("50GB"), in bytes.
 constexpr uint64_t kDefaultMaxShardSize = 50ull * 1000 * 1000 * 1000;
 

@@ -177,6 +177,10 @@ void check_size(const std::string& path, const ModelConfig& c) {
     bad(path, std::string(buf) + " (check vocab_size, hidden_size, intermediate_size, num_hidden_layers, heads)");
   }
   if (c.max_position_embeddings > (int64_t{1} << 31)) bad(path, "field \"max_position_embeddings\" is implausibly large");
+  // Modules are built per layer (even on the meta device, for tensor_names): the largest released
+  // models have ~100–200 layers.
+  if (c.num_hidden_layers > kMaxLayers)
+    bad(path, "field \"num_hidden_layers\" is implausibly large (" + std::to_string(c.num_hidden_layers) + " > " + std::to_string(kMaxLayers) + ")");
 }
 
 // rope_theta's default when a config names none (HF configuration_<family>.py).

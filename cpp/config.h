@@ -89,5 +89,6 @@ std::vector<std::string> default_lora_targets(const ModelConfig& c);
 // (issue 9: num_hidden_layers 2^31-1 allocated until the machine died). 2e12 = 2T parameters
 // (Llama-3.1-405B is 4e11).
 constexpr double kMaxParameters = 2e12;
+constexpr int64_t kMaxLayers = 4096;
 
 }  // namespace eye

@@ -17,13 +17,21 @@ namespace eye {
 
 namespace F = torch::nn::functional;
 
+namespace {
+thread_local torch::Device param_device{torch::kCPU};
+}  // namespace
+
+ParamDeviceScope::ParamDeviceScope(torch::Device d) : prev_(param_device) { param_device = d; }
+ParamDeviceScope::~ParamDeviceScope() { param_device = prev_; }
+torch::TensorOptions param_options(c10::ScalarType dtype) { return torch::TensorOptions().dtype(dtype).device(param_device); }
+
 bool AttentionCapture::wants(int64_t layer) const {
   return std::find(layers.begin(), layers.end(), layer) != layers.end();
 }
 
 ProjImpl::ProjImpl(int64_t in, int64_t out, bool with_bias, c10::ScalarType dtype) {
-  weight = register_parameter("weight", torch::empty({out, in}, torch::TensorOptions().dtype(dtype)));
-  if (with_bias) bias = register_parameter("bias", torch::zeros({out}, torch::TensorOptions().dtype(dtype)));
+  weight = register_parameter("weight", torch::empty({out, in}, param_options(dtype)));
+  if (with_bias) bias = register_parameter("bias", torch::zeros({out}, param_options(dtype)));
 }
 
 torch::Tensor ProjImpl::forward(const torch::Tensor& x) {
@@ -32,18 +40,18 @@ torch::Tensor ProjImpl::forward(const torch::Tensor& x) {
 }
 
 RMSNormImpl::RMSNormImpl(int64_t dim, double eps_, c10::ScalarType dtype) : eps(eps_) {
-  weight = register_parameter("weight", torch::ones({dim}, torch::TensorOptions().dtype(dtype)));
+  weight = register_parameter("weight", torch::ones({dim}, param_options(dtype)));
 }
 
 EmbeddingImpl::EmbeddingImpl(int64_t num, int64_t dim, c10::ScalarType dtype) {
-  weight = register_parameter("weight", torch::empty({num, dim}, torch::TensorOptions().dtype(dtype)));
+  weight = register_parameter("weight", torch::empty({num, dim}, param_options(dtype)));
 }
 
 torch::Tensor EmbeddingImpl::forward(const torch::Tensor& ids) { return F::embedding(ids, weight); }
 
 LayerNormImpl::LayerNormImpl(int64_t dim, double eps_, bool with_bias, c10::ScalarType dtype) : eps(eps_) {
-  weight = register_parameter("weight", torch::ones({dim}, torch::TensorOptions().dtype(dtype)));
-  if (with_bias) bias = register_parameter("bias", torch::zeros({dim}, torch::TensorOptions().dtype(dtype)));
+  weight = register_parameter("weight", torch::ones({dim}, param_options(dtype)));
+  if (with_bias) bias = register_parameter("bias", torch::zeros({dim}, param_options(dtype)));
 }
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor& x) {

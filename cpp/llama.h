@@ -16,6 +16,21 @@
 
 namespace eye {
 
+// Where new parameters are created: the CPU unless a ParamDeviceScope on this thread says
+// otherwise. The meta device (shapes, no storage) lets tensor_names() build a model of any size to
+// read its parameter names — PyTorch's `with torch.device("meta")`.
+struct ParamDeviceScope {
+  explicit ParamDeviceScope(torch::Device d);
+  ~ParamDeviceScope();
+  ParamDeviceScope(const ParamDeviceScope&) = delete;
+  ParamDeviceScope& operator=(const ParamDeviceScope&) = delete;
+
+ private:
+  torch::Device prev_;
+};
+// Options for a new parameter: `dtype` on the scope's device.
+torch::TensorOptions param_options(c10::ScalarType dtype);
+
 // A linear projection with HF's parameter names ("weight", "bias") and an optional LoRA branch
 // y = x·Wᵀ + b + scaling·(drop(x)·Aᵀ)·Bᵀ. The LoRA tensors are not registered as module
 // parameters, so the base model's named_parameters() stay exactly HF's; the adapter registry in

@@ -3,6 +3,7 @@
  */
 import { extname } from 'node:path';
 import { Labeller, type RawTokens } from './engine.ts';
+import { codePointLength, isPairTail } from '../util/code-points.ts';
 import { labelName, type LabelName } from './labels.ts';
 import { checkLang, initParsers, loadedParser, type CodeLang } from './parser.ts';
 
@@ -127,25 +128,15 @@ function toTokens(code: string, raw: RawTokens): CodeToken[] {
     for (; pos < to; pos++) {
       const ch = code.charCodeAt(pos);
       if (ch === 10) line++;
-      else if (ch >= 0xdc00 && ch <= 0xdfff && pos > 0) {
-        const prev = code.charCodeAt(pos - 1);
-        if (prev >= 0xd800 && prev <= 0xdbff) surrogates++;
-      }
+      else if (isPairTail(code, pos)) surrogates++;
     }
   };
   for (let i = 0; i < n; i++) {
     const start = raw.start[i], end = raw.end[i];
     advance(start);
     const startCp = start - surrogates, tokLine = line;
-    let endCp = end - surrogates;
-    // Surrogate pairs inside the token shorten its code-point length; scan only its own text.
-    for (let j = start + 1; j < end; j++) {
-      const ch = code.charCodeAt(j);
-      if (ch >= 0xdc00 && ch <= 0xdfff) {
-        const prev = code.charCodeAt(j - 1);
-        if (prev >= 0xd800 && prev <= 0xdbff) endCp--;
-      }
-    }
+    // Only the token's own text is scanned for its length (surrogate pairs shorten it).
+    const endCp = startCp + codePointLength(code, start, end);
     const id = raw.label[i];
     out[i] = {
       text: code.slice(start, end),

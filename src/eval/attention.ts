@@ -153,16 +153,3 @@ export function codeTokenMass(positionMass: ArrayLike<number>, offsets: Int32Arr
   return out;
 }
 
-/** Number of Unicode code points in `s` (tokenizer offsets count code points, not UTF-16 units). */
-export function codePointLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-    n++;
-  }
-  return n;
-}

@@ -40,8 +40,8 @@ import { isLabelName } from '../code/labels.ts';
 import { loadPriors, defaultPriorsPath } from '../priors/io.ts';
 import { MODES, type Mode, type Priors } from '../priors/format.ts';
 import { modePriors, salience } from '../priors/stats.ts';
+import { codePointLength } from '../util/code-points.ts';
 import {
-  codePointLength,
   codeTokenMass,
   headAverage,
   promptLayout,

@@ -40,7 +40,7 @@ import { copyInputBaseline } from './baselines.ts';
 import { gitRevision } from '../train/provenance.ts';
 import { sha256File } from '../data/artifact-jsonl.ts';
 import { defaultPriorsPath } from '../priors/index.ts';
-import { repoRoot } from '../util/paths.ts';
+import { packageRoot } from '../util/paths.ts';
 import { EyemulatorError, InterruptedError, OptionError } from '../util/errors.ts';
 import { formatEta } from '../train/progress.ts';
 import type { TaskName } from '../data/prompt.ts';
@@ -72,8 +72,8 @@ export interface ExperimentResult {
 export function cliEntry(): { cmd: string; args: string[] } {
   const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
   return fromSource
-    ? { cmd: process.execPath, args: ['--import', 'tsx', join(repoRoot(), 'src', 'cli', 'main.ts')] }
-    : { cmd: process.execPath, args: [join(repoRoot(), 'bin', 'eyemulator.js')] };
+    ? { cmd: process.execPath, args: ['--import', 'tsx', join(packageRoot(), 'src', 'cli', 'main.ts')] }
+    : { cmd: process.execPath, args: [join(packageRoot(), 'bin', 'eyemulator.js')] };
 }
 
 /**

@@ -3,6 +3,7 @@
  * defaults transformers uses, so the folders `eyemulator model init` writes load in Python as-is.
  */
 import { OptionError } from '../util/errors.ts';
+import { native } from '../native/index.ts';
 
 export type Arch = 'llama' | 'qwen2' | 'gpt_bigcode';
 
@@ -120,46 +121,20 @@ export function defaultIntermediate(hidden: number): number {
 }
 
 /**
- * HF's parameter names for a model of this config, in the engine's order, for the families whose
- * names are plain (gpt_bigcode and the Llama-block families: llama, mistral, granite, smollm3, qwen2,
- * qwen3, with attention_bias / mlp_bias and Qwen3's q/k norms); [] for any other family (starcoder2,
- * phi3, ...): callers then know nothing from names alone (the engine's load report is authoritative).
+ * HF's tensor names for a checkpoint of this config, in save order (a tied `lm_head` is not one):
+ * the engine's own module structure for the family (llama, mistral, granite, smollm3, qwen2,
+ * qwen3, phi3, starcoder2, gpt_bigcode), built on the meta device — no memory, any size. The one
+ * definition: the engine loads and saves exactly these names (cpp/checkpoint.h `tensor_names`).
+ * Needs the native addon; throws ConfigError for a config the engine refuses (an unknown family,
+ * an unsupported field).
  */
 export function expectedTensorNames(cfg: HfConfig): string[] {
-  if (cfg.model_type === 'gpt_bigcode') {
-    const names = ['transformer.wte.weight', 'transformer.wpe.weight'];
-    for (let i = 0; i < (cfg.n_layer as number); i++) {
-      const p = `transformer.h.${i}`;
-      for (const m of ['ln_1', 'attn.c_attn', 'attn.c_proj', 'ln_2', 'mlp.c_fc', 'mlp.c_proj']) names.push(`${p}.${m}.weight`, `${p}.${m}.bias`);
-    }
-    names.push('transformer.ln_f.weight', 'transformer.ln_f.bias');
-    if (cfg.tie_word_embeddings === false) names.push('lm_head.weight');
-    return names;
-  }
-  const llamaBlock = ['llama', 'mistral', 'granite', 'smollm3', 'qwen2', 'qwen3'];
-  if (!llamaBlock.includes(cfg.model_type as string)) return [];
-  const L = cfg.num_hidden_layers as number;
-  const names = ['model.embed_tokens.weight'];
-  const qwen2 = cfg.model_type === 'qwen2';
-  const qkNorm = cfg.model_type === 'qwen3';
-  const attnBias = cfg.attention_bias === true;
-  const mlpBias = cfg.mlp_bias === true;
-  for (let i = 0; i < L; i++) {
-    const p = `model.layers.${i}`;
-    for (const proj of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) {
-      names.push(`${p}.self_attn.${proj}.weight`);
-      if (attnBias || (qwen2 && proj !== 'o_proj')) names.push(`${p}.self_attn.${proj}.bias`);
-    }
-    if (qkNorm) names.push(`${p}.self_attn.q_norm.weight`, `${p}.self_attn.k_norm.weight`);
-    for (const proj of ['gate_proj', 'up_proj', 'down_proj']) {
-      names.push(`${p}.mlp.${proj}.weight`);
-      if (mlpBias) names.push(`${p}.mlp.${proj}.bias`);
-    }
-    names.push(`${p}.input_layernorm.weight`, `${p}.post_attention_layernorm.weight`);
-  }
-  names.push('model.norm.weight');
-  if (!cfg.tie_word_embeddings) names.push('lm_head.weight');
-  return names;
+  return expectedTensors(cfg).map((t) => t.name);
+}
+
+/** expectedTensorNames with each tensor's shape. `source` names the config in errors (default "config.json"). */
+export function expectedTensors(cfg: HfConfig, source = 'config.json'): { name: string; shape: number[] }[] {
+  return native().tensorNames(JSON.stringify(cfg), source);
 }
 
 /**

@@ -4,9 +4,9 @@
  * happens once; a missing build or missing libtorch becomes a NativeLoadError that says what to do.
  */
 import { createRequire } from 'node:module';
-import { dirname, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
 import { EyemulatorError } from '../util/errors.ts';
+import { packageRoot } from '../util/paths.ts';
 import { wrapNativeError } from './errors.ts';
 
 export type Dtype = 'float32' | 'float64' | 'bfloat16' | 'float16';
@@ -358,6 +358,12 @@ export interface NativeAddon {
     metadata: Record<string, string>;
     tensors: Record<string, TensorData & { dtype: SafetensorsDtype }>;
   };
+  /**
+   * The tensors a checkpoint of this config.json holds, in save order, with their shapes: the
+   * engine's own module structure built on the meta device (no memory). `source` names the config
+   * in errors. Throws ConfigError for a config the engine refuses.
+   */
+  tensorNames(configText: string, source: string): { name: string; shape: number[] }[];
   writeSafetensors(
     path: string,
     tensors: Record<string, TensorData & { dtype?: SafetensorsDtype }>,
@@ -395,19 +401,6 @@ export class NativeLoadError extends EyemulatorError {
   }
 }
 
-/** Package root (where build/ and prebuilds/ live), from src/native or dist/src/native. */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    if (dir.endsWith('/src/native') || dir.endsWith('\\src\\native')) {
-      const up = join(dir, '..', '..');
-      return up.endsWith('/dist') || up.endsWith('\\dist') ? join(up, '..') : up;
-    }
-    dir = dirname(dir);
-  }
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
-
 let cached: NativeAddon | undefined;
 
 /** The addon, loaded on first use. Methods throw typed errors (see ./errors.ts). */
@@ -429,14 +422,14 @@ export function native(): NativeAddon {
     const msg = String((err as Error)?.message ?? err);
     if (/libtorch|libc10|libopenblas|cannot open shared object/.test(msg)) {
       throw new NativeLoadError(
-        `the eyemulator addon is built but libtorch is not installed (${msg.split('\n')[0]}). ` +
-          'Install it with: sudo apt-get install -y libtorch-dev libopenblas0-pthread (or run npm run setup)',
+        `the eyemulator addon is built but the libtorch it was built against cannot be loaded (${msg.split('\n')[0]}). ` +
+          'Run: npm run setup (it rebuilds against a libtorch it finds; `eyemulator doctor` shows which)',
         err,
       );
     }
     throw new NativeLoadError(
       `the eyemulator native addon is not built (${msg.split('\n')[0]}). Run: npm run setup ` +
-        '(installs libtorch from Debian, then builds with cmake-js)',
+        '(chooses a libtorch, then builds the addon with cmake-js)',
       err,
     );
   }
@@ -484,6 +477,7 @@ function wrapAddon(raw: NativeAddon): NativeAddon {
     version: wrapFn(raw.version, raw),
     readSafetensors: wrapFn(raw.readSafetensors, raw),
     writeSafetensors: wrapFn(raw.writeSafetensors, raw),
+    tensorNames: wrapFn(raw.tensorNames, raw),
     setThreads: wrapFn(raw.setThreads, raw),
     benchMatmul: wrapFn(raw.benchMatmul, raw),
     dropoutMask: wrapFn(raw.dropoutMask, raw),

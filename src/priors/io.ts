@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ensureDir, writeTextAtomic } from '../util/atomic-write.ts';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../util/paths.ts';
 import { InputError } from '../util/errors.ts';
 import { parsePriors, type Priors } from './format.ts';
 import { stripBom } from '../util/json.ts';
@@ -39,18 +39,9 @@ export function savePriors(priors: Priors, path: string): void {
 
 const DEFAULT_FILE = join('priors', 'eyetrans.json');
 
-/**
- * Path of the shipped default priors. Found by walking up from this module to the package root,
- * so it works from `src/` (tsx) and from `dist/src/` (compiled) alike.
- */
+/** Path of the shipped default priors: `<package>/priors/eyetrans.json` (src/util/paths.ts). */
 export function defaultPriorsPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, DEFAULT_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new InputError(`the shipped default priors (${DEFAULT_FILE}) were not found above ${fileURLToPath(import.meta.url)}`);
+  const path = join(packageRoot(), DEFAULT_FILE);
+  if (!existsSync(path)) throw new InputError(`the shipped default priors were not found at ${path}: the package is incomplete; reinstall it or pass --priors FILE`);
+  return path;
 }

@@ -13,6 +13,7 @@ import { buildPrompt, codeOffsetInPrompt, type TaskName } from '../data/prompt.t
 import { causalFromEncodings, lossMaskOf, makeCausalExample, type CausalExample, type OffsetEncoding, type OffsetTokenizer, type SequenceRow } from '../data/causal-example.ts';
 import { fitExample, newTruncationReport, SPECIAL_TOKENS_PER_SEQUENCE, type TruncationReport } from '../data/truncation.ts';
 import type { TaskExample } from '../data/tasks.ts';
+import { codePointLength } from '../util/code-points.ts';
 import { initLabeller, labelCodeDetailed, type CodeLang, type CodeToken } from '../code/index.ts';
 import { drawModelWeights, exampleRng, prepareExample, scaleMatchLoss, type PreparedExample, type WeightModel } from '../weights/index.ts';
 
@@ -127,7 +128,7 @@ export async function prepareTrainExamples(
         target = fit.target;
       }
       const shifted = shiftOffsets(ce.promptOffsets, codeStart);
-      const promptLoss = o.lossOn === 'input+output' ? codeTokenMask(shifted, Array.from(code).length) : undefined;
+      const promptLoss = o.lossOn === 'input+output' ? codeTokenMask(shifted, codePointLength(code)) : undefined;
       flagged = false;
       out.push({
         ...ce,

@@ -7,14 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { native } from '../native/index.ts';
 import { sha256File, type FileProvenance } from '../data/artifact-jsonl.ts';
-import { repoRoot } from '../util/paths.ts';
+import { packageRoot } from '../util/paths.ts';
 
 export interface GitRevision {
   commit: string | null;
   dirty: boolean | null;
 }
 
-export function gitRevision(dir = repoRoot()): GitRevision {
+export function gitRevision(dir = packageRoot()): GitRevision {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
     const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString();

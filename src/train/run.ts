@@ -46,6 +46,7 @@ import { readStepRecords, readTrainSummary, truncateMetrics, writeTrainSummary, 
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { collateRows } from '../data/causal-example.ts';
 import type { NativeBatch } from '../native/index.ts';
+import { AbortError } from '../native/errors.ts';
 import { epochBatches, globalBatchSize, microBatches, type StepSplit } from '../data/bucketing.ts';
 import { drawSubset } from '../data/subset.ts';
 import { loadTask, type TaskData } from '../data/tasks.ts';
@@ -306,22 +307,27 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
       lastEpochLosses = [];
       let b = epoch === startEpoch ? startBatch : 0;
       while (b < plan.batches.length && trainer.steps < totalSteps) {
-        if (!dist && o.signal?.aborted) {
+        const interrupted = async (): Promise<never> => {
           progress.stop();
           await saveState(epoch, b, elapsed());
-          throw new InterruptedError(`interrupted at step ${trainer.steps}/${totalSteps}: state saved in ${statePath}; continue with --resume`);
-        }
+          throw new InterruptedError(`interrupted at step ${trainer!.steps}/${totalSteps}: state saved in ${statePath}; continue with --resume${dist ? ` and the same ${worldSize} processes` : ''}`);
+        };
+        if (!dist && o.signal?.aborted) await interrupted();
         const global = plan.batches[b];
         const micro = microBatches(global, split).map((idx) => collateRows(idx.map((i) => rowFor(data.examples[i], weightModel, c.seed, epoch, c.paths)), tok.padId));
         o.onBatch?.(trainer.steps + 1, epoch, micro, global.map((i) => data.examples[i].key));
         const ts = performance.now();
-        // Data-parallel: the abort is agreed on inside the step, so all ranks stop at the same one.
-        const r = await trainer.step(micro, dist ? o.signal : undefined);
-        if (r.stopped) {
-          progress.stop();
-          await saveState(epoch, b, elapsed());
-          throw new InterruptedError(`interrupted at step ${trainer.steps}/${totalSteps}: state saved in ${statePath}; continue with --resume${dist ? ` and the same ${worldSize} processes` : ''}`);
+        // One process: an abort stops the step within a micro-batch, and an aborted step changes
+        // nothing (weights, step count, dropout stream), so the state saved at this batch resumes
+        // exactly. Data-parallel: the abort is agreed on inside the step, so all ranks stop at the same one.
+        let r: Awaited<ReturnType<Trainer['step']>>;
+        try {
+          r = await trainer.step(micro, o.signal);
+        } catch (e) {
+          if (!dist && e instanceof AbortError) return await interrupted();
+          throw e;
         }
+        if (r.stopped) await interrupted();
         const dt = (performance.now() - ts) / 1000;
         // Sequence positions of the whole global batch (every rank's micro-batches, padded as collated).
         const seqTokens = dist

@@ -75,6 +75,17 @@ test('the special tokens are written once, in src/tokenizer/special.ts', (t) => 
   t.deepEqual([...DEFAULT_SPECIALS], [SPECIAL_TOKENS.bos, SPECIAL_TOKENS.eos, SPECIAL_TOKENS.pad]);
 });
 
+test('the package root and code-point counting are defined once (src/util/paths.ts, src/util/code-points.ts)', (t) => {
+  // A surrogate range test is how code-point counting is written by hand; import.meta.url walked up
+  // two folders is how a package root is.
+  const surrogate = /0x[dD][89aAbBcC]00/;
+  const counting = files.filter((f) => rel(f) !== 'src/util/code-points.ts' && surrogate.test(code(f))).map(rel);
+  t.deepEqual(counting, [], 'import codePointLength / isPairTail from src/util/code-points.ts instead');
+  const rootWalk = /fileURLToPath\(import\.meta\.url\)[^;\n]*['"]\.\.['"]/;
+  const roots = files.filter((f) => rel(f) !== 'src/util/paths.ts' && rootWalk.test(code(f))).map(rel);
+  t.deepEqual(roots, [], 'import packageRoot from src/util/paths.ts instead');
+});
+
 test('the shared definitions are leaves, and the narrow layer arrows reach only them', (t) => {
   for (const leaf of ['src/data/task-names.ts', 'src/tokenizer/special.ts']) t.deepEqual(importsOf(join(ROOT, leaf)), [], `${leaf} imports nothing`);
   // docs/architecture.md: eval → data (task names), report → data (task names), model → tokenizer (special tokens).

@@ -31,8 +31,7 @@ const EXCEPTIONS: ReadonlyArray<{ from: string; names: readonly string[] | '*'; 
   // File and terminal helpers a service brings its own of.
   { from: 'src/util/json.ts', names: ['stripBom', 'readJsonFile', 'readJsonFileIfExists', 'writeJsonAtomic'], why: 'JSON file reading/writing for command inputs and outputs' },
   { from: 'src/util/atomic-write.ts', names: ['writeTextAtomic', 'ensureDir', 'writeDirAtomic', 'copyFileAtomic'], why: 'atomic output files and folders (the project\'s writer)' },
-  { from: 'src/util/paths.ts', names: ['repoRoot'], why: 'demo finds the shipped experiment file in the checkout' },
-  { from: 'src/native/index.ts', names: ['packageRoot'], why: 'doctor prints where the addon was looked for' },
+  { from: 'src/util/paths.ts', names: ['packageRoot'], why: 'demo finds the shipped experiment file; doctor prints where the addon was looked for' },
   { from: 'src/data/artifact-jsonl.ts', names: ['readBoundedLines', 'MAX_JSONL_LINE_BYTES'], why: 'generate/eval read JSONL input files line by line with a line-size cap' },
   { from: 'src/train/progress.ts', names: ['autoProgress'], why: 'a bar on a terminal, lines elsewhere: a CLI choice' },
   { from: 'src/experiment/lock.ts', names: ['describeHolder'], why: 'experiment names the process holding the lock in its message' },

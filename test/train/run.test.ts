@@ -91,7 +91,9 @@ dtest('interrupted run resumes to bit-identical weights; metrics hold each step 
   await trainRun(cfg, a, { log: () => {} });
   const b = join(tempDir(), 'b');
   const ac = new AbortController();
-  await t.throwsAsync(trainRun(cfg, b, { log: () => {}, signal: ac.signal, onBatch: (step) => { if (step === 5) ac.abort(); } }), { instanceOf: InterruptedError, message: /--resume/ });
+  // Aborted as step 6's batch is handed over: the signal reaches the engine, step 6 stops inside
+  // (AbortError, no update) and the run saves its state after step 5.
+  await t.throwsAsync(trainRun(cfg, b, { log: () => {}, signal: ac.signal, onBatch: (step) => { if (step === 6) ac.abort(); } }), { instanceOf: InterruptedError, message: /at step 5\/7.*--resume/ });
   t.false(existsSync(join(b, 'train-done.json')));
   await t.throwsAsync(trainRun(cfg, b, { log: () => {} }), { message: /--resume/ }, 'a started run is not overwritten by accident');
   const s = await trainRun(cfg, b, { log: () => {}, resume: true });
@@ -104,6 +106,25 @@ dtest('interrupted run resumes to bit-identical weights; metrics hold each step 
   t.is(prov.seed, 7);
   t.regex(prov.priors.sha256, /^[0-9a-f]{64}$/);
   t.regex(prov.data[0].sha256, /^[0-9a-f]{64}$/);
+});
+
+dtest('an abort that lands while a step runs stops the run; resume still matches the uninterrupted run', async (t) => {
+  const tok = byteTokenizer();
+  const cfg = baseConfig(tok, { variant: 'full', trainN: 12, maxSteps: 5, loraRank: 0, gamma: 0.1 });
+  const a = join(tempDir(), 'a');
+  await trainRun(cfg, a, { log: () => {} });
+  const b = join(tempDir(), 'b');
+  const ac = new AbortController();
+  // The timer fires once step 3 is in the engine: it stops there (no update, resume after step 2),
+  // or, when the step is quicker than the timer, before step 4 (resume after step 3).
+  const err = await t.throwsAsync(trainRun(cfg, b, { log: () => {}, signal: ac.signal, onBatch: (step) => { if (step === 3) setTimeout(() => ac.abort(), 0); } }), { instanceOf: InterruptedError });
+  const at = Number(/at step (\d+)\//.exec(err!.message)?.[1]);
+  t.true(at === 2 || at === 3, err!.message);
+  t.log(`stopped after step ${at}${at === 2 ? " (inside step 3)" : " (step 3 finished first)"}`);
+  const s = await trainRun(cfg, b, { log: () => {}, resume: true });
+  t.is(s.resumedFromStep, at);
+  t.deepEqual(readFileSync(join(b, 'final', 'model.safetensors')), readFileSync(join(a, 'final', 'model.safetensors')));
+  t.deepEqual(readStepRecords(b).map((r) => r.loss), readStepRecords(a).map((r) => r.loss));
 });
 
 dtest('resume refuses a changed configuration', async (t) => {

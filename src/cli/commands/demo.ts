@@ -12,7 +12,7 @@ import { isAbsolute, join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadExperiment, runExperiment } from '../../experiment/runner.ts';
 import { reportText } from '../../report/index.ts';
-import { repoRoot } from '../../util/paths.ts';
+import { packageRoot } from '../../util/paths.ts';
 import { interruptSignal } from '../signals.ts';
 
 const demo: CommandModule = {
@@ -28,11 +28,11 @@ const demo: CommandModule = {
       .example('$0 demo --quick', 'the smoke-test size first (< 3 min), then `$0 demo` for the full comparison'),
   handler: async (a) => {
     const name = a.quick ? 'demo-quick' : 'demo';
-    const configPath = join(repoRoot(), 'experiments', `${name}.yaml`);
+    const configPath = join(packageRoot(), 'experiments', `${name}.yaml`);
     const out = (a.out as string | undefined) ?? join('runs', a.fullFinetune ? `${name}-full-ft` : name);
     if (a.fresh) rmSync(out, { recursive: true, force: true });
     const config = loadExperiment(configPath);
-    if (typeof config.run.model === 'string' && !isAbsolute(config.run.model)) config.run.model = join(repoRoot(), config.run.model);
+    if (typeof config.run.model === 'string' && !isAbsolute(config.run.model)) config.run.model = join(packageRoot(), config.run.model);
     if (a.fullFinetune) {
       config.run.loraRank = 0;
       config.title = config.title.replace('LoRA fine-tuning', 'full fine-tuning').replace('LoRA on', 'full fine-tuning of');

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { native, packageRoot } from '../../native/index.ts';
+import { native } from '../../native/index.ts';
+import { packageRoot } from '../../util/paths.ts';
 
 interface TorchChoice {
   source?: string;

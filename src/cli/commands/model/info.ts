@@ -1,14 +1,16 @@
 /**
  * `eyemulator model info (--model DIR | DIR) [--json] [--device cpu|cuda[:N]]`: architecture, parameters, dtype,
- * tensors — from the headers only, without libtorch. With --device the weights are also loaded by
+ * tensors — from the headers only; no weight is read. With --device the weights are also loaded by
  * the engine on that device (a check that the model loads and fits there), and `device` is reported.
  *
  * `parameters` counts the model's parameters: a stored lm_head.weight of a model with tied
  * embeddings is the embedding matrix again and is counted once (as HF's num_parameters), and
  * tensors the model does not use (any dtype: F8_E4M3 scales, U32 buffers, ...) are not counted but
- * listed in `unusedTensors`. From the headers alone these are known for the families whose HF
- * names `expectedTensorNames` knows (when every expected name is present); with --device the
- * engine's own load report is used.
+ * listed in `unusedTensors`. They are known when the engine accepts the config: its tensor names
+ * for the config (`expectedTensorNames`, the engine's module structure on the meta device) are
+ * compared with the stored ones when every expected name is present; with --device the engine's
+ * own load report is used. Without the addon, or for a config it refuses, every stored tensor is
+ * counted and `unusedTensors` is unknown.
  *
  * The folder is `--model DIR`, the spelling every other command uses; the positional `DIR` is
  * accepted too (the older form). Giving both with different folders is an OptionError.
@@ -61,7 +63,7 @@ export function describeModelDir(dir: string) {
     const stored = new Set(tensors.map((t) => t.name));
     if (names.length > 0 && names.every((n) => stored.has(n))) expected = new Set(names);
   } catch {
-    expected = undefined; // a family this table does not know: count every stored tensor
+    expected = undefined; // a config the engine refuses (or no addon): count every stored tensor
   }
   const isUnused = (t: HeaderTensor) =>
     expected !== undefined && !expected.has(t.name) && !(tied && t.name === 'lm_head.weight') && !t.name.includes('rotary_emb.inv_freq');
