@@ -11,7 +11,7 @@
  * - Evaluation: metrics and paired statistics.
  */
 export { Model, type LoadOptions, type ForwardOptions, type GenerationProgress } from './model/model.ts';
-export { makeHfConfig, expectedTensorNames, defaultIntermediate, type ModelShape, type Arch, type HfConfig } from './model/config.ts';
+export { makeHfConfig, expectedTensorNames, expectedTensors, defaultIntermediate, type ModelShape, type Arch, type HfConfig } from './model/config.ts';
 export { readSafetensorsHeader, type SafetensorsHeader, type HeaderTensor } from './model/safetensors-header.ts';
 export { Trainer, type TrainerOptions, type StepResult, type StepOptions, type MicroBatchProgress } from './train/trainer.ts';
 /**
