@@ -2,7 +2,8 @@
  * The method's costs on the engine (issue: LoRA, preference term, generation, attention capture):
  *   - LoRA step vs full fine-tuning step (same model, same batch);
  *   - full eyemulator step (weighted CE + token-level preference with its reference pass, γ = 0.1,
- *     LoRA) vs a plain-CE LoRA step — target ≤ 1.3× (issue 14);
+ *     LoRA) vs a plain-CE LoRA step — target ≤ 1.3× (issue 14), the median of per-round ratios; a
+ *     weighted-CE step (γ 0) in the same rounds splits the cost into the weighting and the reference pass;
  *   - generation tokens/s at 256 new tokens with the KV cache vs recomputing the prefix — target ≥ 5×;
  *   - a forward pass with attention capture (all layers) vs without.
  * Steps alternate between the compared settings so machine noise hits both; medians reported.
@@ -26,7 +27,7 @@ const { Trainer } = await import('../src/train/trainer.ts');
 type NativeBatch = import('../src/native/index.ts').NativeBatch;
 
 const shape = { arch: 'llama' as const, vocabSize: 259, hiddenSize: 128, layers: 2, heads: 4, intermediateSize: 344, maxPositions: 1024 };
-const B = 8, T = 256, STEPS = quick ? 4 : 12;
+const B = 8, T = 256, STEPS = quick ? 4 : 20;
 
 function batch(seed: number): NativeBatch {
   const r = rng(seed);
@@ -48,7 +49,7 @@ async function fresh(lora: boolean) {
   return m;
 }
 
-async function timeSteps(trainers: Array<{ name: string; step: (b: NativeBatch) => Promise<unknown> }>): Promise<Record<string, number>> {
+async function timeSteps(trainers: Array<{ name: string; step: (b: NativeBatch) => Promise<unknown> }>): Promise<Record<string, number[]>> {
   const ms: Record<string, number[]> = Object.fromEntries(trainers.map((t) => [t.name, []]));
   for (let s = 0; s < STEPS + 2; s++) {
     const b = batch(100 + s);
@@ -58,20 +59,26 @@ async function timeSteps(trainers: Array<{ name: string; step: (b: NativeBatch) 
       if (s >= 2) ms[t.name].push(performance.now() - t0); // 2 warm-up steps
     }
   }
-  return Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, round(median(v), 1)]));
+  return ms;
 }
 
 progress('method bench: LoRA vs full, eyemulator vs plain');
-const full = await fresh(false), loraPlain = await fresh(true), loraEye = await fresh(true);
+const full = await fresh(false), loraPlain = await fresh(true), loraWeighted = await fresh(true), loraEye = await fresh(true);
 const tFull = new Trainer(full, { lr: 1e-3, weightDecay: 0, gamma: 0, threads: THREADS });
 const tPlain = new Trainer(loraPlain, { lr: 1e-3, weightDecay: 0, gamma: 0, threads: THREADS });
+const tWeighted = new Trainer(loraWeighted, { lr: 1e-3, weightDecay: 0, gamma: 0, threads: THREADS });
 const tEye = new Trainer(loraEye, { lr: 1e-3, weightDecay: 0, gamma: 0.1, beta: 0.1, threads: THREADS });
 const strip = (b: NativeBatch): NativeBatch => ({ ...b, weights: undefined, pathMask: undefined });
-const steps = await timeSteps([
+const perRound = await timeSteps([
   { name: 'full', step: (b) => tFull.step(strip(b)) },
   { name: 'loraPlain', step: (b) => tPlain.step(strip(b)) },
+  { name: 'loraWeighted', step: (b) => tWeighted.step({ ...b, pathMask: undefined }) },
   { name: 'loraEyemulator', step: (b) => tEye.step(b) },
 ]);
+const steps = Object.fromEntries(Object.entries(perRound).map(([k, v]) => [k, round(median(v), 1)]));
+const roundRatio = (a: string, b: string) => perRound[a].map((x, i) => x / perRound[b][i]);
+// The reference pass: what the eyemulator step costs over the weighted-CE step of the same round.
+const referenceMs = perRound.loraEyemulator.map((x, i) => x - perRound.loraWeighted[i]);
 
 progress('generation: 256 new tokens with and without the KV cache');
 const prompts = Array.from({ length: 4 }, (_, i) => Array.from({ length: 32 }, (_, k) => (i * 7 + k * 3) % 256));
@@ -96,13 +103,17 @@ for (let s = 0; s < STEPS; s++) {
     att[on ? 'on' : 'off'].push(performance.now() - t0);
   }
 }
-for (const m of [full, loraPlain, loraEye]) m.dispose();
+for (const m of [full, loraPlain, loraWeighted, loraEye]) await m.dispose();
 
 const result = {
   kind: 'method', date: new Date().toISOString(), quick, threads: THREADS, shape: { ...shape, batch: B, seq: T },
   stepMs: steps,
   loraOverFull: round(steps.loraPlain / steps.full, 3),
-  eyemulatorOverPlain: round(steps.loraEyemulator / steps.loraPlain, 3),
+  rounds: STEPS,
+  eyemulatorOverPlain: round(median(roundRatio('loraEyemulator', 'loraPlain')), 3),
+  weightedOverPlain: round(median(roundRatio('loraWeighted', 'loraPlain')), 3),
+  referencePassMs: round(median(referenceMs), 1),
+  referenceOverPlain: round(median(referenceMs.map((x, i) => x / perRound.loraPlain[i])), 3),
   generation: { newTokens: NEW, prompts: prompts.length, tokPerSCache: round(median(gen.cache), 1), tokPerSNoCache: round(median(gen.noCache), 1), speedup: round(median(gen.cache) / median(gen.noCache), 2) },
   attentionCapture: { offMs: round(median(att.off), 1), onMs: round(median(att.on), 1), ratio: round(median(att.on) / median(att.off), 3) },
 };

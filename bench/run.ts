@@ -83,6 +83,16 @@ function writeAtomicText(path: string, text: string): void {
   renameSync(t, path);
 }
 
+/** The libtorch the addon was built against, as set-up recorded it (build-info/torch-choice.json). */
+function builtTorch(): string | undefined {
+  try {
+    const c = JSON.parse(readFileSync(join(repo, 'build-info', 'torch-choice.json'), 'utf8'));
+    return typeof c.version === 'string' ? `${c.version} (${c.source})` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** BENCHMARKS.md: what ran, where, with what, and every table, as measured (no editing by hand). */
 function benchmarksMarkdown(res: Record<string, any>, tbls: { title: string; rows: Row[] }[], stampName: string): string {
   const eng = res.engine ?? res['hf-peer'] ?? res.ddp ?? {};
@@ -94,7 +104,7 @@ function benchmarksMarkdown(res: Record<string, any>, tbls: { title: string; row
     'in alternating rounds (the machine is shared and noisy: trust ratios over absolute rates). Method: bench/README.md.',
     '',
     `- machine: ${eng.cpu ?? cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, no GPU in this run`,
-    `- libtorch (engine): ${eng.torch ?? eng.engineTorch ?? 'unknown'}; Node ${process.version}`,
+    `- libtorch (engine): ${eng.torch ?? eng.engineTorch ?? builtTorch() ?? 'unknown'}; Node ${process.version}`,
     `- peers: ${res['hf-peer']?.results?.[0]?.peer?.transformers ? `HF transformers ${res['hf-peer'].results[0].peer.transformers}, PEFT ${res['hf-peer'].results[0].peer.peft}, torch ${res['hf-peer'].results[0].peer.torch}` : 'HF peer not run'}`,
     '',
   ];
