@@ -44,7 +44,10 @@ for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS']) {
 // unset policy made the comparison unfair. Both sides get PASSIVE unless the caller sets one.
 if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'PASSIVE';
 envSet.OMP_WAIT_POLICY = process.env.OMP_WAIT_POLICY;
-const PY = process.env.EYEMULATOR_PYTHON ?? '/usr/bin/python3';
+// The eager peer runs on the torch the engine was built against where set-up made one (.venv, the
+// default build); Debian's python3 + python3-torch otherwise (the 1.13 fallback build).
+const VENV_PY = join(dirname(fileURLToPath(import.meta.url)), '..', '.venv', 'bin', 'python');
+const PY = process.env.EYEMULATOR_PYTHON ?? (existsSync(VENV_PY) ? VENV_PY : '/usr/bin/python3');
 
 const { Model } = await import('../src/model/model.ts');
 const { makeHfConfig } = await import('../src/model/config.ts');
