@@ -187,7 +187,7 @@ StepResult Trainer::step(const std::vector<Batch>& micro, bool stop) {
     r.step = optimizer_.steps();
     return r;
   }
-  torch::GradMode::set_enabled(true);  // grad mode is thread-local: set it on this worker thread
+  torch::AutoGradMode grad_on(true);  // grad mode is thread-local: on for this step, restored after it
   model_->train();
   for (const auto& b : micro) validate_batch(b, model_->config.vocab_size);
   int64_t active = 0;
