@@ -12,7 +12,7 @@ import { loadModelTokenizer } from '../../src/model/tokenizer.ts';
 import { buildPrompt } from '../../src/data/prompt.ts';
 import { loadTask } from '../../src/data/tasks.ts';
 import { byteTokenizerJson, byteTokenizerConfig, BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE } from '../../src/tokenizer/byte.ts';
-import { dataRoot } from '../../src/util/paths.ts';
+import { demoDataDir } from '../helpers/demo-data.ts';
 import { tempDir } from '../helpers/tiny-model.ts';
 
 const close = (a: number, b: number, tol = 1e-12) => Math.abs(a - b) <= tol;
@@ -107,8 +107,10 @@ test('summaries are JSON-safe: nulls, no NaN', (t) => {
 
 // --- end to end on a tiny byte-level model ------------------------------------------------------
 
-const valid = join(dataRoot(), 'codexglue', 'java-cs', 'valid.java-cs.txt.java');
+const valid = join(demoDataDir, 'valid.java-cs.txt.java');
 const haveData = existsSync(valid);
+if (!haveData) console.log(`[skip] ${valid} is absent: the attention diagnostics tests run on the demo data`);
+const dataTest = haveData ? test : test.skip;
 
 async function byteModel(): Promise<string> {
   const dir = join(tempDir(), 'm');
@@ -122,12 +124,11 @@ async function byteModel(): Promise<string> {
   return dir;
 }
 
-test('diagnostics of a tiny model on 3 real CodeXGLUE examples', async (t) => {
-  if (!haveData) { t.log(`shared data not found under ${dataRoot()}: skipped`); t.pass(); return; }
+dataTest('diagnostics of a tiny model on 3 real CodeXGLUE examples', async (t) => {
   const dir = await byteModel();
   const tok = await loadModelTokenizer(dir);
   const model = await Model.load(dir);
-  const data = await loadTask({ kind: 'codexglue', dir: join(dataRoot(), 'codexglue', 'java-cs'), split: 'valid' });
+  const data = await loadTask({ kind: 'codexglue', dir: demoDataDir, split: 'valid' });
   const progress: number[] = [];
   const r = await attentionDiagnostics(model, tok, data.examples, { n: 3, maxNewTokens: 6, recencyK: 8, onProgress: (d) => progress.push(d) });
   t.deepEqual(r.ids, data.examples.slice(0, 3).map((e) => e.id));
@@ -188,11 +189,10 @@ test('diagnostics of a tiny model on 3 real CodeXGLUE examples', async (t) => {
 const run = promisify(execFile);
 const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd() });
 
-test('eyemulator attention: table, JSON out, typed errors', async (t) => {
-  if (!haveData) { t.log(`shared data not found under ${dataRoot()}: skipped`); t.pass(); return; }
+dataTest('eyemulator attention: table, JSON out, typed errors', async (t) => {
   const dir = await byteModel();
   const out = join(tempDir(), 'attn.json');
-  const r = await cli(['attention', '--model', dir, '--data', join(dataRoot(), 'codexglue', 'java-cs'), '--task', 'translation', '--n', '2', '--max-new-tokens', '3', '--out', out]);
+  const r = await cli(['attention', '--model', dir, '--data', demoDataDir, '--task', 'translation', '--n', '2', '--max-new-tokens', '3', '--out', out]);
   t.regex(r.stdout, /confidence \(mean log-prob\)\s+2\s+-?\d+\.\d{4}\s+\[/);
   t.regex(r.stdout, /human alignment/);
   t.regex(r.stdout, /EyeTrans/);

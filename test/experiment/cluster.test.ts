@@ -9,12 +9,12 @@ import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte
 import { cliEntry, listCells, reportExperiment, runExperiment, runExperimentCell } from '../../src/experiment/runner.ts';
 import { LockBusyError, tryLock } from '../../src/experiment/lock.ts';
 import { readStepRecords } from '../../src/train/run-dir.ts';
-import { dataRoot } from '../../src/util/paths.ts';
+import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { OptionError } from '../../src/util/errors.ts';
 
-const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
+const hasData = hasDemoData;
 const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(`[skip] ${dataRoot()} is absent: experiment tests need ../shared/data`);
+if (!hasData) console.log(demoDataSkip('cluster tests'));
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const e = cliEntry();

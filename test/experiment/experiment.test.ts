@@ -8,14 +8,14 @@ import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte
 import { cliEntry, runExperiment } from '../../src/experiment/runner.ts';
 import { cellsOf, parseExperiment } from '../../src/experiment/config.ts';
 import { curveFrom, readStepRecords } from '../../src/train/run-dir.ts';
-import { dataRoot } from '../../src/util/paths.ts';
+import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { InputError, OptionError } from '../../src/util/errors.ts';
 import type { Report } from '../../src/report/index.ts';
 
 const exec = promisify(execFile);
-const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
+const hasData = hasDemoData;
 const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(`[skip] ${dataRoot()} is absent: experiment tests need ../shared/data`);
+if (!hasData) console.log(demoDataSkip('experiment tests'));
 
 function tinyExperiment(tokenizer: string) {
   return {

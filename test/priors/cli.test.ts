@@ -10,6 +10,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src', 'cli', 'main.ts'), ...args], { cwd: repo, encoding: 'utf8' });
 const dir = mkdtempSync(join(tmpdir(), 'eyemulator-priors-cli-'));
 const artifact = join(sharedDataRoot(), 'eyemulator');
+if (!existsSync(artifact)) console.log(`[skip] ${artifact} is absent: priors import is checked against the EyeMulator artifact in ../shared/data (or EYEMULATOR_DATA)`);
 
 test('priors show prints the salience table, transitions and credit', (t) => {
   const r = run('priors', 'show', 'priors/eyetrans.json', '--mode', 'reading', '--top', '3');

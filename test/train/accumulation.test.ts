@@ -8,12 +8,12 @@ import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizer, readF32, smallRunConfig as config } from '../helpers/small-run.ts';
 import { trainRun } from '../../src/train/run.ts';
 import { readStepRecords } from '../../src/train/run-dir.ts';
-import { dataRoot } from '../../src/util/paths.ts';
+import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { InterruptedError, OptionError } from '../../src/util/errors.ts';
 
-const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
+const hasData = hasDemoData;
 const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(`[skip] ${dataRoot()} is absent: training-run tests need ../shared/data`);
+if (!hasData) console.log(demoDataSkip('accumulation tests'));
 
 
 

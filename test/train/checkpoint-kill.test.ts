@@ -14,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { trainRun } from '../../src/train/run.ts';
-import { dataRoot } from '../../src/util/paths.ts';
+import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
+const hasData = hasDemoData;
 const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(`[skip] ${dataRoot()} is absent: the checkpoint kill test trains on the demo data`);
+if (!hasData) console.log(demoDataSkip('the checkpoint kill test and its runs'));
 
 function config() {
   const dir = tempDir('eyemulator-tok-');

@@ -6,11 +6,11 @@ import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry } from '../../src/experiment/runner.ts';
 import { readStepRecords } from '../../src/train/run-dir.ts';
-import { dataRoot } from '../../src/util/paths.ts';
+import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 
-const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
+const hasData = hasDemoData;
 const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(`[skip] ${dataRoot()} is absent: train CLI tests need ../shared/data`);
+if (!hasData) console.log(demoDataSkip('train CLI tests'));
 
 function run(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; out: string }> {
   const e = cliEntry();

@@ -12,14 +12,14 @@ import { codeOffsetInPrompt } from '../../src/data/prompt.ts';
 import { buildWeightModel } from '../../src/weights/index.ts';
 import { defaultPriorsPath, loadPriors } from '../../src/priors/index.ts';
 import { Tokenizer } from 'tokenizers';
-import { dataRoot } from '../../src/util/paths.ts';
+import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { InputError, InterruptedError } from '../../src/util/errors.ts';
 import type { NativeBatch } from '../../src/native/index.ts';
 
-const hasData = existsSync(join(dataRoot(), 'codexglue', 'java-cs', 'train.java-cs.txt.java'));
+const hasData = hasDemoData;
 // Serial: these run whole training loops, one at a time, as a user's process would.
 const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(`[skip] ${dataRoot()} is absent: training-run tests need ../shared/data`);
+if (!hasData) console.log(demoDataSkip('training-run tests'));
 
 function byteTokenizer(): string {
   const dir = tempDir('eyemulator-tok-');
