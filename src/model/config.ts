@@ -128,8 +128,8 @@ export function defaultIntermediate(hidden: number): number {
  * Needs the native addon; throws ConfigError for a config the engine refuses (an unknown family,
  * an unsupported field).
  */
-export function expectedTensorNames(cfg: HfConfig): string[] {
-  return expectedTensors(cfg).map((t) => t.name);
+export function expectedTensorNames(cfg: HfConfig, source = 'config.json'): string[] {
+  return expectedTensors(cfg, source).map((t) => t.name);
 }
 
 /** expectedTensorNames with each tensor's shape. `source` names the config in errors (default "config.json"). */

@@ -31,7 +31,7 @@
  */
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { checkDistributed, rankDevice, type DistributedOptions } from '../distributed/options.ts';
 import { readSafetensorsHeader } from '../model/safetensors-header.ts';
 import { Model } from '../model/model.ts';
@@ -203,7 +203,6 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     return readTrainSummary(runDir)!;
   }
   if (writer) {
-    ensureDir(join(runDir, 'state'));
     // What a killed run left half-written (temp files and folders, a checkpoint moved aside).
     for (const d of [runDir, join(runDir, 'state'), join(runDir, 'checkpoints'), join(runDir, 'init')])
       for (const a of cleanTempLeftovers(d)) log(`${a.action} ${a.path} (left by an interrupted write)`);
@@ -291,6 +290,8 @@ export async function trainRun(config: unknown, runDir: string, o: TrainRunOptio
     }
 
     const saveState = async (epoch: number, batch: number, elapsed: number) => {
+      // The state folder appears with the first state: a run that fails at start leaves none.
+      if (writer) ensureDir(dirname(statePath));
       if (writer) await trainer!.saveState(statePath, { epoch: String(epoch), batch: String(batch), elapsedS: String(elapsed), batching: BATCHING, globalBatch: String(globalBatch), worldSize: String(worldSize) });
     };
 

@@ -292,6 +292,27 @@ test('model info counts a stored copy of a tied lm_head once', async (t) => {
   m.dispose(); again.dispose();
 });
 
+test('model info says what the engine would refuse: a config it rejects, tensors the config implies but no file stores', async (t) => {
+  const dir = await goodDir();
+  t.is(describeModelDir(dir).engineRefusal, undefined);
+  t.deepEqual(describeModelDir(dir).missingTensors, []);
+  const cfgPath = join(dir, 'config.json');
+  const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  // More layers than stored: the names of the extra layer are missing, and Model.load refuses the folder the same way.
+  writeFileSync(cfgPath, JSON.stringify({ ...cfg, num_hidden_layers: cfg.num_hidden_layers + 1 }));
+  const more = describeModelDir(dir);
+  const L = cfg.num_hidden_layers;
+  t.true(more.missingTensors!.length > 0 && more.missingTensors!.every((n) => n.startsWith(`model.layers.${L}.`)), more.missingTensors!.join(', '));
+  await t.throwsAsync(Model.load(dir), { instanceOf: CheckpointError, message: new RegExp(`missing tensor "model\\.layers\\.${L}\\.`) });
+  // An absurd size: the headers still describe the folder, and the engine's refusal is reported.
+  writeFileSync(cfgPath, JSON.stringify({ ...cfg, num_hidden_layers: 100_000_000 }));
+  const huge = describeModelDir(dir);
+  t.regex(huge.engineRefusal ?? '', /config\.json.*(num_hidden_layers|parameters)/);
+  t.is(huge.unusedTensors, undefined);
+  t.is(huge.missingTensors, undefined);
+  await t.throwsAsync(Model.load(dir), { instanceOf: ConfigError });
+});
+
 test('strict headers: overlapping tensors and repeated names are refused by the engine and by the TS reader', async (t) => {
   const dir = await goodDir();
   const p = join(dir, 'model.safetensors');

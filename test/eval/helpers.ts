@@ -8,6 +8,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const dataDir = sharedDataRoot();
 export const sampleDir = join(dataDir, 'codexglue', 'evaluator-sample');
 export const hasSample = existsSync(join(sampleDir, 'predictions.txt'));
+// Printed by every test file that imports this (each runs in its own worker), so each skip has its reason.
+if (!hasSample) console.log(`[skip] CodeXGLUE evaluator sample not found under ${sampleDir}: the reference-value tests need ../shared/data (or EYEMULATOR_DATA)`);
 export { repoRoot };
 
 /** Python `readlines()` of a file, minus the trailing empty piece after the final newline. */

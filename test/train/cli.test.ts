@@ -65,6 +65,7 @@ dtest('eyemulator train: a run that fails at start leaves nothing that blocks th
   t.is(bad.code, 1, bad.out);
   t.regex(bad.out, /no config\.json/);
   t.false(existsSync(join(out, 'config.json')), 'a failed start leaves no config.json');
+  t.false(existsSync(join(out, 'state')), 'nor an empty state folder');
   const good = [...common, '--init-hidden', '16', '--init-layers', '1', '--init-heads', '2', '--tokenizer', tok];
   const first = await run([...good, '--max-steps', '2', '--json']);
   t.is(first.code, 0, first.out);

@@ -117,7 +117,9 @@ const train: CommandModule = {
         ? (await launchLocal(config, out, { nproc: a.nproc as number, resume: a.resume as boolean, timeoutSeconds: a['dist-timeout'] as number | undefined, signal, log }), readTrainSummary(out)!)
         : await trainRun(config, out, { resume: a.resume as boolean, signal, log: quiet ? () => {} : log, progress: quiet ? silentProgress : progress, distributed: env ?? undefined });
       if (quiet) return;  // rank 0 reports and evaluates
-      log(`trained ${s.steps} steps in ${s.seconds.toFixed(0)} s; final loss ${s.finalLoss.toFixed(4)}; ${s.adapterDir ? `adapter ${s.adapterDir} over ${s.modelDir}` : `model ${s.modelDir}`}`);
+      const resumed = s.resumedFromStep > 0 ? ` (${s.steps - s.resumedFromStep} in this process, resumed after step ${s.resumedFromStep})` : '';
+      const tailN = Math.max(1, Math.round(s.steps / 10));
+      log(`trained ${s.steps} steps${resumed} in ${s.seconds.toFixed(0)} s of training; final loss ${s.finalLoss.toFixed(4)} (mean of the last ${tailN} step${tailN === 1 ? '' : 's'}); ${s.adapterDir ? `adapter ${s.adapterDir} over ${s.modelDir}` : `model ${s.modelDir}`}`);
       let evaluation: unknown = null;
       if (a.evaluate) {
         let last = 0;

@@ -22,6 +22,7 @@ import { Model } from '../../../model/model.ts';
 import { expectedTensorNames, type HfConfig } from '../../../model/config.ts';
 import { readSafetensorsHeader, type HeaderTensor } from '../../../model/safetensors-header.ts';
 import { InputError, OptionError } from '../../../util/errors.ts';
+import { NativeLoadError } from '../../../native/index.ts';
 import { stripBom } from '../../../util/json.ts';
 
 export function describeModelDir(dir: string) {
@@ -52,18 +53,19 @@ export function describeModelDir(dir: string) {
   const tensors: HeaderTensor[] = files.flatMap((f) => readSafetensorsHeader(join(dir, f)).tensors);
   const numel = (t: HeaderTensor) => t.shape.reduce((a, b) => a * b, 1);
   const tied = cfg.tie_word_embeddings ?? cfg.model_type === 'gpt_bigcode';
-  // Which stored tensors are the model's: the family's HF names when they all match this folder.
+  // Which stored tensors are the model's: the engine's names for this config (cpp/checkpoint.h
+  // tensor_names, no weights read). A config the engine refuses is said, not skipped over; without
+  // the addon the headers alone are described.
   let expected: Set<string> | undefined;
+  let missingTensors: string[] | undefined;
+  let engineRefusal: string | undefined;
   try {
-    // The names are listed per layer: a layer count beyond the stored tensors cannot match (and
-    // num_hidden_layers 2^31−1 would list names until memory runs out).
-    const layers = cfg.num_hidden_layers ?? cfg.n_layer;
-    if (!Number.isSafeInteger(layers) || layers < 0 || layers > tensors.length) throw new Error('layer count does not fit the stored tensors');
-    const names = expectedTensorNames(cfg as HfConfig);
+    const names = expectedTensorNames(cfg as HfConfig, cfgPath);
     const stored = new Set(tensors.map((t) => t.name));
-    if (names.length > 0 && names.every((n) => stored.has(n))) expected = new Set(names);
-  } catch {
-    expected = undefined; // a config the engine refuses (or no addon): count every stored tensor
+    expected = new Set(names);
+    missingTensors = names.filter((n) => !stored.has(n));
+  } catch (e) {
+    if (!(e instanceof NativeLoadError)) engineRefusal = (e as Error).message;
   }
   const isUnused = (t: HeaderTensor) =>
     expected !== undefined && !expected.has(t.name) && !(tied && t.name === 'lm_head.weight') && !t.name.includes('rotary_emb.inv_freq');
@@ -76,8 +78,12 @@ export function describeModelDir(dir: string) {
     architecture: (cfg.architectures?.[0] as string) ?? cfg.model_type ?? 'unknown',
     parameters: counted.reduce((a, t) => a + numel(t), 0),
     dtype: dtypes.join(','),
-    /** Stored tensors the model has no parameter for; undefined when unknown from the headers. */
+    /** Stored tensors the model has no parameter for; undefined when unknown (no addon, or a config the engine refuses). */
     unusedTensors,
+    /** Tensors the config implies that no file stores (the engine would refuse to load the folder); undefined when unknown. */
+    missingTensors,
+    /** Why the engine refuses this config.json (it could not load or train the model); undefined when it accepts it or no addon is built. */
+    engineRefusal,
     tensorCount: tensors.length,
     files,
     config: {
@@ -123,7 +129,10 @@ const info: CommandModule = {
     if (a.json) { console.log(JSON.stringify(d)); return; }
     console.log(`${d.dir}\n  architecture  ${d.architecture}\n  parameters    ${d.parameters.toLocaleString('en')}\n  dtype         ${d.dtype}\n  tensors       ${d.tensorCount} in ${d.files.join(', ')}`);
     if (d.device) console.log(`  device        ${d.device} (loaded)`);
-    if (d.unusedTensors?.length) console.log(`  unused        ${d.unusedTensors.length} tensor(s) the model does not use: ${d.unusedTensors.join(', ')}`);
+    const some = (names: string[]) => names.slice(0, 6).join(', ') + (names.length > 6 ? `, … (${names.length - 6} more; --json lists all)` : '');
+    if (d.engineRefusal) console.log(`  engine        refuses this config (the model cannot be loaded or trained): ${d.engineRefusal}`);
+    if (d.missingTensors?.length) console.log(`  missing       ${d.missingTensors.length} tensor(s) the config implies are not stored (the model cannot be loaded): ${some(d.missingTensors)}`);
+    if (d.unusedTensors?.length) console.log(`  unused        ${d.unusedTensors.length} tensor(s) the model does not use: ${some(d.unusedTensors)}`);
     for (const [k, v] of Object.entries(d.config)) if (v !== undefined) console.log(`  ${k.padEnd(22)}${v}`);
   },
 };
