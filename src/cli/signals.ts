@@ -9,7 +9,7 @@ export function interruptSignal(what: string): { signal: AbortSignal; dispose: (
       process.stderr.write('\nsecond Ctrl-C: exiting without saving\n');
       process.exit(130);
     }
-    process.stderr.write(`\nCtrl-C: stopping ${what} after the current step and saving (press again to quit at once)\n`);
+    process.stderr.write(`\nCtrl-C: stopping ${what} and saving (press again to quit at once)\n`);
     ac.abort();
   };
   process.on('SIGINT', onInt);

@@ -26,7 +26,7 @@ const [cellDir, configPath] = args;
 const ac = new AbortController();
 const onSignal = () => {
   if (ac.signal.aborted) process.exit(130);
-  write('stopping the cell after the current step and saving its state');
+  write('stopping the cell and saving its state (the step in progress makes no update)');
   ac.abort();
 };
 process.on('SIGINT', onSignal);
