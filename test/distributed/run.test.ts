@@ -11,15 +11,12 @@ import { byteTokenizer, readF32, smallRunConfig } from '../helpers/small-run.ts'
 import { trainRun } from '../../src/train/run.ts';
 import { readStepRecords } from '../../src/train/run-dir.ts';
 import { parseRunConfig } from '../../src/train/config.ts';
-import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { InterruptedError, OptionError } from '../../src/util/errors.ts';
 import { DistributedLaunchError, distributedAvailable, launchLocal } from '../../src/distributed/index.ts';
 
-const hasData = hasDemoData;
 const avail = distributedAvailable().available;
-const dtest = hasData && avail ? test.serial : test.skip;
+const dtest = avail ? test.serial : test.skip;
 if (!avail) console.log('[skip] this addon was built without c10d/Gloo (apt-get install libgloo-dev, rebuild): no data-parallel run tests');
-else if (!hasData) console.log(demoDataSkip('data-parallel run tests'));
 
 
 

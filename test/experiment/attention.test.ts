@@ -1,7 +1,7 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attentionDiagnostics, DIAGNOSTIC_NAMES } from '../../src/experiment/attention.ts';
 import { codePointLength } from '../../src/util/code-points.ts';
@@ -107,10 +107,6 @@ test('summaries are JSON-safe: nulls, no NaN', (t) => {
 
 // --- end to end on a tiny byte-level model ------------------------------------------------------
 
-const valid = join(demoDataDir, 'valid.java-cs.txt.java');
-const haveData = existsSync(valid);
-if (!haveData) console.log(`[skip] ${valid} is absent: the attention diagnostics tests run on the demo data`);
-const dataTest = haveData ? test : test.skip;
 
 async function byteModel(): Promise<string> {
   const dir = join(tempDir(), 'm');
@@ -124,7 +120,7 @@ async function byteModel(): Promise<string> {
   return dir;
 }
 
-dataTest('diagnostics of a tiny model on 3 real CodeXGLUE examples', async (t) => {
+test('diagnostics of a tiny model on 3 real CodeXGLUE examples', async (t) => {
   const dir = await byteModel();
   const tok = await loadModelTokenizer(dir);
   const model = await Model.load(dir);
@@ -189,8 +185,9 @@ dataTest('diagnostics of a tiny model on 3 real CodeXGLUE examples', async (t) =
 const run = promisify(execFile);
 const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: process.cwd() });
 
-dataTest('eyemulator attention: table, JSON out, typed errors', async (t) => {
+test('eyemulator attention: table, JSON out, typed errors', async (t) => {
   const dir = await byteModel();
+  const valid = join(demoDataDir, 'valid.java-cs.txt.java');
   const out = join(tempDir(), 'attn.json');
   const r = await cli(['attention', '--model', dir, '--data', demoDataDir, '--task', 'translation', '--n', '2', '--max-new-tokens', '3', '--out', out]);
   t.regex(r.stdout, /confidence \(mean log-prob\)\s+2\s+-?\d+\.\d{4}\s+\[/);

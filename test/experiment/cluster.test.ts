@@ -9,12 +9,8 @@ import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte
 import { cliEntry, listCells, reportExperiment, runExperiment, runExperimentCell } from '../../src/experiment/runner.ts';
 import { LockBusyError, tryLock } from '../../src/experiment/lock.ts';
 import { readStepRecords } from '../../src/train/run-dir.ts';
-import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { OptionError } from '../../src/util/errors.ts';
 
-const hasData = hasDemoData;
-const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(demoDataSkip('cluster tests'));
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const e = cliEntry();
@@ -38,7 +34,7 @@ function tinyGrid(tokenizer: string) {
 
 const json = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
 
-dtest('two concurrent --cell processes, then --report: the serial run\'s report; finished cells are no-ops; a running cell is not started twice', async (t) => {
+test.serial('two concurrent --cell processes, then --report: the serial run\'s report; finished cells are no-ops; a running cell is not started twice', async (t) => {
   const dir = tempDir();
   const tok = join(dir, 'tokenizer.json');
   writeFileSync(tok, JSON.stringify(byteTokenizerJson()));

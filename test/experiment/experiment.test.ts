@@ -1,6 +1,6 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/tiny-model.ts';
@@ -8,14 +8,10 @@ import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte
 import { cliEntry, runExperiment } from '../../src/experiment/runner.ts';
 import { cellsOf, parseExperiment } from '../../src/experiment/config.ts';
 import { curveFrom, readStepRecords } from '../../src/train/run-dir.ts';
-import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { InputError, OptionError } from '../../src/util/errors.ts';
 import type { Report } from '../../src/report/index.ts';
 
 const exec = promisify(execFile);
-const hasData = hasDemoData;
-const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(demoDataSkip('experiment tests'));
 
 function tinyExperiment(tokenizer: string) {
   return {
@@ -55,7 +51,7 @@ test('curveFrom: per bin of steps the mean objective and the mean plain CE (ce o
   t.deepEqual(curveFrom(dir).map((p) => p.ce), [3, 1, 0.5, 1.5, undefined]);
 });
 
-dtest('tiny experiment end to end: report numbers match the run logs; rerun reuses finished cells; compare', async (t) => {
+test.serial('tiny experiment end to end: report numbers match the run logs; rerun reuses finished cells; compare', async (t) => {
   const tokDir = tempDir('eyemulator-tok-');
   const tok = join(tokDir, 'tokenizer.json');
   writeFileSync(tok, JSON.stringify(byteTokenizerJson()));

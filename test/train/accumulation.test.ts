@@ -2,18 +2,14 @@
 // run.ts): batch 4 × accumulation 2 and batch 8 × accumulation 1 see the same examples per step and
 // reach the same weights up to float32 summation order; resuming an accumulated run is bit-exact.
 import test from 'ava';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizer, readF32, smallRunConfig as config } from '../helpers/small-run.ts';
 import { trainRun } from '../../src/train/run.ts';
 import { readStepRecords } from '../../src/train/run-dir.ts';
-import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { InterruptedError, OptionError } from '../../src/util/errors.ts';
 
-const hasData = hasDemoData;
-const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(demoDataSkip('accumulation tests'));
 
 
 
@@ -25,7 +21,7 @@ if (!hasData) console.log(demoDataSkip('accumulation tests'));
 const LOSS_RTOL = 1e-5;
 const WEIGHT_ATOL = 1e-6;
 
-dtest('batch 4 × accumulation 2 = batch 8: same examples and loss tokens per step, same final weights (float32 tolerance)', async (t) => {
+test.serial('batch 4 × accumulation 2 = batch 8: same examples and loss tokens per step, same final weights (float32 tolerance)', async (t) => {
   const tok = byteTokenizer();
   const ids: Record<string, string[][]> = { accum: [], big: [] };
   const micro: Record<string, number[][]> = { accum: [], big: [] };
@@ -78,7 +74,7 @@ function dropMetadata(path: string, keys: string[]): void {
   writeFileSync(path, Buffer.concat([len, h, buf.subarray(8 + n)]));
 }
 
-dtest('accumulated run interrupted inside an epoch resumes bit-identically; an old per-micro-batch state is refused', async (t) => {
+test.serial('accumulated run interrupted inside an epoch resumes bit-identically; an old per-micro-batch state is refused', async (t) => {
   const tok = byteTokenizer();
   const cfg = config(tok, { batchSize: 4, gradAccum: 2 });
   const a = join(tempDir(), 'a');

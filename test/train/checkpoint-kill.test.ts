@@ -14,12 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { trainRun } from '../../src/train/run.ts';
-import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const hasData = hasDemoData;
-const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(demoDataSkip('the checkpoint kill test and its runs'));
 
 function config() {
   const dir = tempDir('eyemulator-tok-');
@@ -55,7 +51,7 @@ function runKilled(cfg: object, out: string, at: 'after-state' | 'in-checkpoint'
   return r.signal;
 }
 
-dtest('killed after the epoch state or inside the checkpoint write: resume writes the epoch checkpoint', async (t) => {
+test.serial('killed after the epoch state or inside the checkpoint write: resume writes the epoch checkpoint', async (t) => {
   const cfg = config();
   const ref = join(tempDir(), 'ref');
   await trainRun(cfg, ref, { log: () => {} });

@@ -6,11 +6,7 @@ import { tempDir } from '../helpers/tiny-model.ts';
 import { byteTokenizerConfig, byteTokenizerJson } from '../../src/tokenizer/byte.ts';
 import { cliEntry } from '../../src/experiment/runner.ts';
 import { readStepRecords } from '../../src/train/run-dir.ts';
-import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 
-const hasData = hasDemoData;
-const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(demoDataSkip('train CLI tests'));
 
 function run(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; out: string }> {
   const e = cliEntry();
@@ -29,7 +25,7 @@ function run(args: string[], onLine?: (line: string, kill: () => void) => void):
   });
 }
 
-dtest('eyemulator train: Ctrl-C saves the state and exits 130; --resume finishes the run with every step logged once', async (t) => {
+test.serial('eyemulator train: Ctrl-C saves the state and exits 130; --resume finishes the run with every step logged once', async (t) => {
   const dir = tempDir();
   const tok = join(dir, 'tokenizer.json');
   writeFileSync(tok, JSON.stringify(byteTokenizerJson()));
@@ -53,7 +49,7 @@ dtest('eyemulator train: Ctrl-C saves the state and exits 130; --resume finishes
   t.regex(bad.out, /no config\.json/);
 });
 
-dtest('eyemulator train: a run that fails at start leaves nothing that blocks the corrected rerun; --out RUN --resume needs no other flag; a changed field is named', async (t) => {
+test.serial('eyemulator train: a run that fails at start leaves nothing that blocks the corrected rerun; --out RUN --resume needs no other flag; a changed field is named', async (t) => {
   const dir = tempDir();
   const tok = join(dir, 'tokenizer.json');
   writeFileSync(tok, JSON.stringify(byteTokenizerJson()));

@@ -12,14 +12,10 @@ import { codeOffsetInPrompt } from '../../src/data/prompt.ts';
 import { buildWeightModel } from '../../src/weights/index.ts';
 import { defaultPriorsPath, loadPriors } from '../../src/priors/index.ts';
 import { Tokenizer } from 'tokenizers';
-import { demoDataSkip, hasDemoData } from '../helpers/demo-data.ts';
 import { InputError, InterruptedError } from '../../src/util/errors.ts';
 import type { NativeBatch } from '../../src/native/index.ts';
 
-const hasData = hasDemoData;
 // Serial: these run whole training loops, one at a time, as a user's process would.
-const dtest = hasData ? test.serial : test.skip;
-if (!hasData) console.log(demoDataSkip('training-run tests'));
 
 function byteTokenizer(): string {
   const dir = tempDir('eyemulator-tok-');
@@ -49,7 +45,7 @@ test('run config: a bad field is named; model and init are exclusive; summaries 
   t.regex(e5!.message, /variant/);
 });
 
-dtest('variants differ only in weights: same examples, order, ids and loss positions at every step', async (t) => {
+test.serial('variants differ only in weights: same examples, order, ids and loss positions at every step', async (t) => {
   const tok = byteTokenizer();
   const seen: Record<string, Array<{ ids: string[]; batches: NativeBatch[] }>> = {};
   for (const variant of ['baseline', 'full', 'scale-matched']) {
@@ -83,7 +79,7 @@ dtest('variants differ only in weights: same examples, order, ids and loss posit
   t.true(differing > 50, `gaze weights differ from 1 on loss positions (${differing})`);
 });
 
-dtest('interrupted run resumes to bit-identical weights; metrics hold each step once', async (t) => {
+test.serial('interrupted run resumes to bit-identical weights; metrics hold each step once', async (t) => {
   const tok = byteTokenizer();
   // 12 examples / batch 4 = 3 steps per epoch: 7 steps cross two epoch boundaries.
   const cfg = baseConfig(tok, { variant: 'full', trainN: 12, maxSteps: 7, loraRank: 0, gamma: 0.1 });
@@ -108,7 +104,7 @@ dtest('interrupted run resumes to bit-identical weights; metrics hold each step 
   t.regex(prov.data[0].sha256, /^[0-9a-f]{64}$/);
 });
 
-dtest('an abort that lands while a step runs stops the run; resume still matches the uninterrupted run', async (t) => {
+test.serial('an abort that lands while a step runs stops the run; resume still matches the uninterrupted run', async (t) => {
   const tok = byteTokenizer();
   const cfg = baseConfig(tok, { variant: 'full', trainN: 12, maxSteps: 5, loraRank: 0, gamma: 0.1 });
   const a = join(tempDir(), 'a');
@@ -127,7 +123,7 @@ dtest('an abort that lands while a step runs stops the run; resume still matches
   t.deepEqual(readStepRecords(b).map((r) => r.loss), readStepRecords(a).map((r) => r.loss));
 });
 
-dtest('resume refuses a changed configuration', async (t) => {
+test.serial('resume refuses a changed configuration', async (t) => {
   const tok = byteTokenizer();
   const dir = join(tempDir(), 'r');
   const ac = new AbortController();
@@ -135,7 +131,7 @@ dtest('resume refuses a changed configuration', async (t) => {
   await t.throwsAsync(trainRun(baseConfig(tok, { lr: 0.5 }), dir, { log: () => {}, resume: true }), { message: /configuration differs/ });
 });
 
-dtest('input+output loss: only the input code and the target carry loss; gaze weights land there only', async (t) => {
+test.serial('input+output loss: only the input code and the target carry loss; gaze weights land there only', async (t) => {
   const tokPath = byteTokenizer();
   const tok = Tokenizer.fromFile(tokPath);
   const data = await loadTask(defaultTaskSource('translation', 'valid'));

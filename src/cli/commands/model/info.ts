@@ -6,11 +6,12 @@
  * `parameters` counts the model's parameters: a stored lm_head.weight of a model with tied
  * embeddings is the embedding matrix again and is counted once (as HF's num_parameters), and
  * tensors the model does not use (any dtype: F8_E4M3 scales, U32 buffers, ...) are not counted but
- * listed in `unusedTensors`. They are known when the engine accepts the config: its tensor names
- * for the config (`expectedTensorNames`, the engine's module structure on the meta device) are
- * compared with the stored ones when every expected name is present; with --device the engine's
- * own load report is used. Without the addon, or for a config it refuses, every stored tensor is
- * counted and `unusedTensors` is unknown.
+ * listed in `unusedTensors`; tensors the config implies that no file stores are listed in
+ * `missingTensors` (such a folder does not load). Both come from the engine's tensor names for the
+ * config (`expectedTensorNames`: its module structure on the meta device, no weight read); with
+ * --device the engine's own load report gives `unusedTensors`. A config the engine refuses is
+ * reported in `engineRefusal`; then, as without the addon, every stored tensor is counted and
+ * both lists are unknown.
  *
  * The folder is `--model DIR`, the spelling every other command uses; the positional `DIR` is
  * accepted too (the older form). Giving both with different folders is an OptionError.
